@@ -1,0 +1,338 @@
+//! Panoptes configuration: the TOML file (`/etc/panoptes/panoptes.toml` or
+//! `--config PATH`) is read into [`RawConfig`] (unknown keys are errors),
+//! command-line flags override its keys, and [`RawConfig::validate`] turns
+//! it into a [`Config`] the pipeline builds from without re-checking.
+//! Every error names the key and the value.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use event::EventKind;
+use serde::Deserialize;
+
+/// Where the default config file lives.
+pub const DEFAULT_PATH: &str = "/etc/panoptes/panoptes.toml";
+
+/// What can be wrong with a configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("config {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("config key `{key}` = {value:?}: {reason}")]
+    Invalid { key: &'static str, value: String, reason: String },
+}
+
+fn invalid(key: &'static str, value: impl ToString, reason: impl ToString) -> ConfigError {
+    ConfigError::Invalid { key, value: value.to_string(), reason: reason.to_string() }
+}
+
+/// The file as written (every key optional, unknown keys rejected).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawConfig {
+    pub run: RunSection,
+    pub sensor: SensorSection,
+    pub pipeline: PipelineSection,
+    pub process_tree: TreeSection,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RunSection {
+    /// `stdout`, `jsonl=PATH` (events and alerts; `-` is stdout),
+    /// `jsonl:alerts=PATH` (alerts only).
+    pub outputs: Vec<String>,
+    /// Kinds or families to emit; empty means all.
+    pub events: Vec<String>,
+    /// Stop after this many seconds; 0 runs until SIGINT/SIGTERM.
+    pub duration_secs: u64,
+    /// Write the final counters as JSON here; empty is off.
+    pub stats_json: String,
+}
+
+impl Default for RunSection {
+    fn default() -> Self {
+        RunSection { outputs: vec!["stdout".into()], events: Vec::new(), duration_secs: 0, stats_json: String::new() }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SensorSection {
+    /// Ring buffer size in bytes: a power of two, at least 64 KiB.
+    pub ringbuf_bytes: u64,
+    /// Report every open, read-only ones included.
+    pub forensics: bool,
+    /// Read-only opens of these absolute paths are reported. A trailing `*`
+    /// matches any suffix; `/proc/*/...` matches any pid.
+    pub watch_paths: Vec<String>,
+}
+
+/// Paths whose mere reading is worth an event.
+pub const DEFAULT_WATCH_PATHS: &[&str] = &[
+    "/etc/shadow",
+    "/etc/gshadow",
+    "/etc/shadow-",
+    "/etc/gshadow-",
+    "/etc/sudoers",
+    "/etc/sudoers.d/*",
+    "/etc/security/opasswd",
+    "/root/.ssh/*",
+    "/etc/ssh/ssh_host_*",
+    "/proc/*/environ",
+    "/proc/*/mem",
+    "/proc/*/maps",
+];
+
+impl Default for SensorSection {
+    fn default() -> Self {
+        SensorSection {
+            ringbuf_bytes: 16 << 20,
+            forensics: false,
+            watch_paths: DEFAULT_WATCH_PATHS.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PipelineSection {
+    /// Capacity of the sensor → processing queue, in events.
+    pub queue_capacity: usize,
+}
+
+impl Default for PipelineSection {
+    fn default() -> Self {
+        PipelineSection { queue_capacity: 65_536 }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct TreeSection {
+    /// Seconds an exited process stays for late events.
+    pub exit_linger_secs: u64,
+    /// Cap on tracked processes (live and lingering).
+    pub max_processes: usize,
+}
+
+impl Default for TreeSection {
+    fn default() -> Self {
+        TreeSection { exit_linger_secs: 5, max_processes: 65_536 }
+    }
+}
+
+/// One output sink.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    /// Human-readable lines on stdout.
+    Stdout,
+    /// JSON lines; `None` path is stdout. `alerts_only` keeps only alerts.
+    Jsonl { path: Option<PathBuf>, alerts_only: bool },
+}
+
+/// A checked configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub outputs: Vec<Output>,
+    /// Kinds to emit (never empty).
+    pub kinds: Vec<EventKind>,
+    pub duration: Option<Duration>,
+    pub stats_json: Option<PathBuf>,
+    pub ringbuf_bytes: u32,
+    pub forensics: bool,
+    pub watch_paths: Vec<String>,
+    pub queue_capacity: usize,
+    pub exit_linger: Duration,
+    pub max_processes: usize,
+}
+
+impl RawConfig {
+    /// Reads `path`. Errors carry the path and, for syntax or unknown keys,
+    /// the line, column and key from the TOML parser.
+    pub fn from_file(path: &Path) -> Result<RawConfig, ConfigError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        Self::from_toml(&text).map_err(|message| ConfigError::Parse { path: path.to_path_buf(), message })
+    }
+
+    pub fn from_toml(text: &str) -> Result<RawConfig, String> {
+        toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())
+    }
+
+    /// Checks every key and builds the typed configuration.
+    pub fn validate(&self) -> Result<Config, ConfigError> {
+        let outputs = self.run.outputs.iter().map(|o| parse_output(o)).collect::<Result<Vec<_>, _>>()?;
+        if outputs.is_empty() {
+            return Err(invalid("run.outputs", "[]", "at least one output is needed (e.g. \"stdout\")"));
+        }
+        let mut kinds = Vec::new();
+        for word in &self.run.events {
+            let expanded = EventKind::expand(word.trim()).ok_or_else(|| {
+                invalid("run.events", word, format!("unknown event kind; known: {}", EventKind::vocabulary()))
+            })?;
+            for kind in expanded {
+                if !kinds.contains(&kind) {
+                    kinds.push(kind);
+                }
+            }
+        }
+        if kinds.is_empty() {
+            kinds = EventKind::ALL.iter().copied().filter(|k| *k != EventKind::Loss).collect();
+        }
+        let rb = self.sensor.ringbuf_bytes;
+        if !rb.is_power_of_two() || !(64 << 10..=1 << 30).contains(&rb) {
+            return Err(invalid("sensor.ringbuf_bytes", rb, "must be a power of two between 65536 and 1073741824"));
+        }
+        for path in &self.sensor.watch_paths {
+            check_watch_path(path)?;
+        }
+        if self.pipeline.queue_capacity == 0 || self.pipeline.queue_capacity > 16 << 20 {
+            return Err(invalid("pipeline.queue_capacity", self.pipeline.queue_capacity, "must be 1..=16777216"));
+        }
+        if self.process_tree.max_processes < 64 {
+            return Err(invalid("process_tree.max_processes", self.process_tree.max_processes, "must be at least 64"));
+        }
+        if self.process_tree.exit_linger_secs > 3600 {
+            return Err(invalid("process_tree.exit_linger_secs", self.process_tree.exit_linger_secs, "must be at most 3600"));
+        }
+        Ok(Config {
+            outputs,
+            kinds,
+            duration: (self.run.duration_secs > 0).then(|| Duration::from_secs(self.run.duration_secs)),
+            stats_json: (!self.run.stats_json.is_empty()).then(|| PathBuf::from(&self.run.stats_json)),
+            ringbuf_bytes: rb as u32,
+            forensics: self.sensor.forensics,
+            watch_paths: self.sensor.watch_paths.clone(),
+            queue_capacity: self.pipeline.queue_capacity,
+            exit_linger: Duration::from_secs(self.process_tree.exit_linger_secs),
+            max_processes: self.process_tree.max_processes,
+        })
+    }
+}
+
+fn parse_output(text: &str) -> Result<Output, ConfigError> {
+    let path_of = |p: &str| -> Result<Option<PathBuf>, ConfigError> {
+        match p {
+            "" => Err(invalid("run.outputs", text, "the path after `=` is empty")),
+            "-" => Ok(None),
+            p => Ok(Some(PathBuf::from(p))),
+        }
+    };
+    if text == "stdout" {
+        Ok(Output::Stdout)
+    } else if let Some(p) = text.strip_prefix("jsonl:alerts=") {
+        Ok(Output::Jsonl { path: path_of(p)?, alerts_only: true })
+    } else if let Some(p) = text.strip_prefix("jsonl=") {
+        Ok(Output::Jsonl { path: path_of(p)?, alerts_only: false })
+    } else {
+        Err(invalid("run.outputs", text, "expected `stdout`, `jsonl=PATH` or `jsonl:alerts=PATH`"))
+    }
+}
+
+/// The same rule the kernel-side watch list applies (see wire.h).
+fn check_watch_path(path: &str) -> Result<(), ConfigError> {
+    let bad = |reason: &str| Err(invalid("sensor.watch_paths", path, reason));
+    if !path.starts_with('/') {
+        return bad("must be an absolute path");
+    }
+    let body = path.strip_suffix('*').unwrap_or(path);
+    if let Some(pos) = body.find('*') {
+        if !(body.starts_with("/proc/*/") && pos == 6) {
+            return bad("`*` is allowed only at the end or as the pid in /proc/*/");
+        }
+    }
+    if body.len() + 1 > 128 {
+        return bad("longer than 127 bytes");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_validate() {
+        let c = RawConfig::default().validate().unwrap();
+        assert_eq!(c.outputs, vec![Output::Stdout]);
+        assert!(c.kinds.contains(&EventKind::Exec) && !c.kinds.contains(&EventKind::Loss));
+        assert_eq!(c.ringbuf_bytes, 16 << 20);
+        assert_eq!(c.duration, None);
+    }
+
+    #[test]
+    fn full_file_parses() {
+        let raw = RawConfig::from_toml(
+            r#"
+            [run]
+            outputs = ["stdout", "jsonl=/tmp/e.jsonl", "jsonl:alerts=-"]
+            events = ["process", "file_open"]
+            duration_secs = 3
+            [sensor]
+            ringbuf_bytes = 1048576
+            watch_paths = ["/etc/shadow", "/proc/*/environ"]
+            [pipeline]
+            queue_capacity = 1000
+            [process_tree]
+            exit_linger_secs = 2
+            max_processes = 100
+            "#,
+        )
+        .unwrap();
+        let c = raw.validate().unwrap();
+        assert_eq!(c.outputs[1], Output::Jsonl { path: Some("/tmp/e.jsonl".into()), alerts_only: false });
+        assert_eq!(c.outputs[2], Output::Jsonl { path: None, alerts_only: true });
+        assert_eq!(c.kinds, vec![EventKind::Exec, EventKind::Fork, EventKind::Exit, EventKind::FileOpen]);
+        assert_eq!(c.duration, Some(Duration::from_secs(3)));
+    }
+
+    #[test]
+    fn unknown_key_names_the_key_and_line() {
+        let err = RawConfig::from_toml("[sensor]\nringbuf_byte = 4096\n").unwrap_err();
+        assert!(err.contains("ringbuf_byte"), "{err}");
+        assert!(err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_name_key_and_value() {
+        let cases = [
+            ("[run]\nevents = [\"exek\"]", "run.events", "exek"),
+            ("[run]\noutputs = [\"syslog\"]", "run.outputs", "syslog"),
+            ("[sensor]\nringbuf_bytes = 1000", "sensor.ringbuf_bytes", "1000"),
+            ("[sensor]\nwatch_paths = [\"etc/shadow\"]", "sensor.watch_paths", "etc/shadow"),
+            ("[sensor]\nwatch_paths = [\"/home/*/.ssh\"]", "sensor.watch_paths", "/home/*/.ssh"),
+            ("[pipeline]\nqueue_capacity = 0", "pipeline.queue_capacity", "0"),
+        ];
+        for (toml, key, value) in cases {
+            let err = RawConfig::from_toml(toml).unwrap().validate().unwrap_err().to_string();
+            assert!(err.contains(key) && err.contains(value), "{toml} -> {err}");
+        }
+    }
+
+    #[test]
+    fn wrong_type_is_a_parse_error_naming_the_key() {
+        let err = RawConfig::from_toml("[sensor]\nforensics = \"yes\"").unwrap_err();
+        assert!(err.contains("forensics"), "{err}");
+    }
+
+    #[test]
+    fn missing_file_names_the_path() {
+        let err = RawConfig::from_file(Path::new("/nonexistent/p.toml")).unwrap_err().to_string();
+        assert!(err.contains("/nonexistent/p.toml"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod packaged {
+    use super::*;
+
+    #[test]
+    fn packaged_example_config_is_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../packaging/panoptes.toml");
+        let raw = RawConfig::from_file(&path).unwrap();
+        raw.validate().unwrap();
+    }
+}

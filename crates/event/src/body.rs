@@ -1,0 +1,336 @@
+//! Kind-specific event bodies. Field names here are the JSON field names
+//! (documented in docs/events.md); a field is renamed only with a note there.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use serde::Serialize;
+
+use crate::kind::EventKind;
+
+/// The kind-specific part of an event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Body {
+    Exec(Exec),
+    Fork(Fork),
+    Exit(Exit),
+    FileOpen(FileOpen),
+    FileRename(FileRename),
+    FileUnlink(FilePath),
+    FileChmod(FileChmod),
+    FileChown(FileChown),
+    NetConnect(NetAddr),
+    NetBind(NetAddr),
+    NetListen(NetListen),
+    NetAccept(NetAccept),
+    Ptrace(Ptrace),
+    ModuleLoad(ModuleLoad),
+    MemfdCreate(MemfdCreate),
+    Setid(Setid),
+    Capset(Capset),
+    Mount(Mount),
+    Umount(Umount),
+    Unshare(Unshare),
+    Setns(Setns),
+    Bpf(Bpf),
+    Kill(Kill),
+    Loss(Loss),
+}
+
+impl Body {
+    pub fn kind(&self) -> EventKind {
+        match self {
+            Body::Exec(_) => EventKind::Exec,
+            Body::Fork(_) => EventKind::Fork,
+            Body::Exit(_) => EventKind::Exit,
+            Body::FileOpen(_) => EventKind::FileOpen,
+            Body::FileRename(_) => EventKind::FileRename,
+            Body::FileUnlink(_) => EventKind::FileUnlink,
+            Body::FileChmod(_) => EventKind::FileChmod,
+            Body::FileChown(_) => EventKind::FileChown,
+            Body::NetConnect(_) => EventKind::NetConnect,
+            Body::NetBind(_) => EventKind::NetBind,
+            Body::NetListen(_) => EventKind::NetListen,
+            Body::NetAccept(_) => EventKind::NetAccept,
+            Body::Ptrace(_) => EventKind::Ptrace,
+            Body::ModuleLoad(_) => EventKind::ModuleLoad,
+            Body::MemfdCreate(_) => EventKind::MemfdCreate,
+            Body::Setid(_) => EventKind::Setid,
+            Body::Capset(_) => EventKind::Capset,
+            Body::Mount(_) => EventKind::Mount,
+            Body::Umount(_) => EventKind::Umount,
+            Body::Unshare(_) => EventKind::Unshare,
+            Body::Setns(_) => EventKind::Setns,
+            Body::Bpf(_) => EventKind::Bpf,
+            Body::Kill(_) => EventKind::Kill,
+            Body::Loss(_) => EventKind::Loss,
+        }
+    }
+}
+
+/// A program execution (successful: `result` 0; failed: the negative errno).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Exec {
+    /// The path as passed to execve.
+    pub filename: String,
+    /// The executed file as the kernel resolved it (mount-namespace
+    /// relative; `memfd:NAME` for a memfd). `None` on failure.
+    pub file: Option<String>,
+    pub argv: Vec<String>,
+    /// argv was longer than the byte cap and was cut.
+    pub argv_truncated: bool,
+    pub cwd: Option<String>,
+    pub result: i64,
+    /// The executed file is a memfd (fileless execution).
+    pub memfd: bool,
+    /// The executed file has no links left (deleted binary or memfd).
+    pub deleted: bool,
+    pub inode: u64,
+    pub nlink: u32,
+    /// Filesystem of the executed file (`ext4`, `overlay`, `tmpfs`, ...).
+    pub fs: Option<String>,
+}
+
+/// A new process or thread.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Fork {
+    pub child_pid: u32,
+    pub child_tid: u32,
+    /// A thread of the parent, not a new process.
+    pub thread: bool,
+    pub child_start_boot_ns: u64,
+}
+
+/// A whole process (thread group) ended.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Exit {
+    /// Exit status when it exited normally.
+    pub code: Option<i32>,
+    /// Terminating signal when it was killed.
+    pub signal: Option<i32>,
+    pub core_dumped: bool,
+}
+
+/// Why an open was reported (decided in the kernel).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpenReason {
+    /// Write, create or truncate intent.
+    #[default]
+    Write,
+    /// A read of a path on the watch list.
+    Watched,
+    /// Every open is reported (forensics mode).
+    Forensics,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct FileOpen {
+    /// Absolute path: the opened file as the kernel resolved it, else the
+    /// passed path joined to its base directory, else the passed path.
+    pub path: String,
+    /// The path as passed to the syscall.
+    pub raw_path: String,
+    pub syscall: &'static str,
+    pub flags: u32,
+    /// `flags` as O_* names.
+    pub flags_names: Vec<&'static str>,
+    pub mode: u32,
+    pub reason: OpenReason,
+    /// File descriptor, or the negative errno.
+    pub result: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct FileRename {
+    pub path: String,
+    pub new_path: String,
+    pub syscall: &'static str,
+    pub flags: u32,
+    pub result: i64,
+}
+
+/// unlink / unlinkat / rmdir.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct FilePath {
+    pub path: String,
+    pub syscall: &'static str,
+    pub flags: u32,
+    pub result: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct FileChmod {
+    pub path: String,
+    pub syscall: &'static str,
+    pub mode: u32,
+    /// The mode as `0o4755`-style octal text.
+    pub mode_octal: String,
+    pub result: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct FileChown {
+    pub path: String,
+    pub syscall: &'static str,
+    /// `-1` (as u32::MAX) leaves the owner unchanged.
+    pub uid: u32,
+    pub gid: u32,
+    pub result: i64,
+}
+
+/// A socket address.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "family", rename_all = "snake_case")]
+pub enum SockAddr {
+    Inet { ip: IpAddr, port: u16 },
+    Inet6 { ip: IpAddr, port: u16 },
+    Unix { path: String },
+    Other { number: u16 },
+}
+
+/// connect / bind.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct NetAddr {
+    pub fd: i32,
+    pub addr: Option<SockAddr>,
+    /// `stream`, `dgram`, `raw`, ...
+    pub socket_type: Option<&'static str>,
+    /// `tcp`, `udp`, `icmp`, ... or the number.
+    pub protocol: Option<String>,
+    pub result: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct NetListen {
+    pub fd: i32,
+    pub local: Option<SockAddr>,
+    pub backlog: i32,
+    pub socket_type: Option<&'static str>,
+    pub protocol: Option<String>,
+    pub result: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct NetAccept {
+    pub fd: i32,
+    pub peer: Option<SockAddr>,
+    pub local: Option<SockAddr>,
+    pub socket_type: Option<&'static str>,
+    pub protocol: Option<String>,
+    pub syscall: &'static str,
+    /// The new file descriptor, or the negative errno.
+    pub result: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Ptrace {
+    pub request: i64,
+    /// `PTRACE_ATTACH`, ... or the number as text.
+    pub request_name: String,
+    pub target_pid: i32,
+    pub addr: u64,
+    pub data: u64,
+    pub result: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ModuleLoad {
+    pub syscall: &'static str,
+    /// The module file (finit_module).
+    pub path: Option<String>,
+    pub params: String,
+    pub flags: u32,
+    pub result: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct MemfdCreate {
+    pub name: String,
+    pub flags: u32,
+    /// The new fd, or the negative errno.
+    pub result: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Setid {
+    pub syscall: &'static str,
+    /// The ids as passed: `[uid]`, `[ruid, euid]` or `[ruid, euid, suid]`
+    /// (gids for the set*gid calls); `-1` (u32::MAX) means unchanged.
+    pub ids: Vec<u32>,
+    pub result: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Capset {
+    pub target_pid: i32,
+    pub effective: u64,
+    pub permitted: u64,
+    pub inheritable: u64,
+    pub result: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Mount {
+    pub source: String,
+    pub target: String,
+    pub fstype: String,
+    pub flags: u64,
+    pub result: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Umount {
+    pub target: String,
+    pub flags: u32,
+    pub result: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Unshare {
+    pub flags: u64,
+    /// `CLONE_NEWNS`, ... for the namespace flags set.
+    pub namespaces: Vec<&'static str>,
+    pub result: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Setns {
+    pub fd: i32,
+    pub nstype: u64,
+    pub namespaces: Vec<&'static str>,
+    /// What the fd refers to (`mnt:[4026531841]`, a /proc path, ...).
+    pub ns_file: Option<String>,
+    pub result: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Bpf {
+    pub cmd: u32,
+    pub cmd_name: String,
+    /// Program type for BPF_PROG_LOAD, map type for BPF_MAP_CREATE.
+    pub prog_or_map_type: Option<u32>,
+    pub result: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Kill {
+    pub syscall: &'static str,
+    pub target_pid: i32,
+    pub signal: i32,
+    pub result: i64,
+}
+
+/// Events were dropped somewhere; emitted whenever a drop counter moves.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Loss {
+    /// Where: `kernel_ringbuf`, `sensor_queue`, `decode`, ...
+    pub hop: String,
+    /// Dropped since the previous loss event of this hop, by kind name.
+    pub by_kind: BTreeMap<String, u64>,
+    /// Sum of `by_kind`.
+    pub count: u64,
+    /// Dropped at this hop since start.
+    pub total: u64,
+}

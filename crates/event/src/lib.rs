@@ -1,0 +1,90 @@
+//! The Panoptes event model: one [`Event`] type that every sensor produces and
+//! every later stage (process tree, container enrichment, rules, sinks)
+//! consumes.
+//!
+//! An event is a common header ([`Process`], times, container) plus a
+//! kind-specific [`Body`]. Its JSON form is stable and documented in
+//! `docs/events.md`: `{"kind": ..., "time": ..., "time_boot_ns": ...,
+//! "process": {...}, "container": ..., "<body key>": {...}}`. Kind names and
+//! body keys are defined once, in [`kind`], and nowhere else.
+
+pub mod body;
+pub mod kind;
+mod json;
+pub mod time;
+
+pub use body::*;
+pub use kind::EventKind;
+
+use serde::Serialize;
+
+/// One thing that happened on the host, as seen by a sensor and enriched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// CLOCK_BOOTTIME nanoseconds when the kernel saw it.
+    pub time_boot_ns: u64,
+    /// Wall-clock nanoseconds since the Unix epoch (boot time + offset).
+    pub time_unix_ns: u64,
+    /// Who did it.
+    pub process: Process,
+    /// Which container it came from; `None` on the host or until the
+    /// container resolver (a later stage) fills it.
+    pub container: Option<Container>,
+    /// What happened.
+    pub body: Body,
+}
+
+impl Event {
+    /// The kind, derived from the body (there is no second copy of it).
+    pub fn kind(&self) -> EventKind {
+        self.body.kind()
+    }
+}
+
+/// The acting process: header fields from the kernel, the rest from the
+/// process tree.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Process {
+    /// Thread group id.
+    pub pid: u32,
+    /// Thread id.
+    pub tid: u32,
+    /// Parent's pid (the kernel's `real_parent`).
+    pub ppid: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub euid: u32,
+    pub egid: u32,
+    /// Kernel task name (16 bytes at most).
+    pub comm: String,
+    /// Executable path; `None` until known (kernel threads have none).
+    pub exe: Option<String>,
+    /// Command line, arguments joined by spaces.
+    pub cmdline: Option<String>,
+    /// Unique id of this process instance (see docs/events.md).
+    pub exec_id: Option<String>,
+    /// Parent's exec id.
+    pub parent_exec_id: Option<String>,
+    /// CLOCK_BOOTTIME ns when the process started.
+    pub start_boot_ns: u64,
+    /// cgroup v2 id from the kernel, the key for container resolution.
+    pub cgroup_id: u64,
+    /// Parent first, up to init.
+    pub ancestors: Vec<Ancestor>,
+}
+
+/// One link of `process.ancestors`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Ancestor {
+    pub pid: u32,
+    pub exec_id: Option<String>,
+    pub exe: Option<String>,
+    pub cmdline: Option<String>,
+}
+
+/// Container the event came from. Until the container resolver lands only
+/// `id` is meaningful.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Container {
+    pub id: String,
+}

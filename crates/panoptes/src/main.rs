@@ -1,0 +1,40 @@
+//! The `panoptes` binary: parses the command line, builds the configuration
+//! and hands it to the crate that does the work. Nothing else lives here.
+
+mod run;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (git ", env!("PANOPTES_GIT_HASH"), ")");
+
+/// Runtime security and host intrusion detection for Linux hosts and containers.
+#[derive(Parser)]
+#[command(name = "panoptes", version = VERSION, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Watch this host: eBPF sensor, process tree, outputs.
+    Run(run::RunArgs),
+}
+
+fn main() -> ExitCode {
+    use std::io::IsTerminal;
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PANOPTES_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run(args) => run::main(args),
+    }
+}

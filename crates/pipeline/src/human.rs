@@ -1,0 +1,78 @@
+//! The one-line human form of an event, for the `stdout` output.
+
+use event::{Body, Event, SockAddr};
+
+fn addr(a: &Option<SockAddr>) -> String {
+    match a {
+        Some(SockAddr::Inet { ip, port }) => format!("{ip}:{port}"),
+        Some(SockAddr::Inet6 { ip, port }) => format!("[{ip}]:{port}"),
+        Some(SockAddr::Unix { path }) => format!("unix:{path}"),
+        Some(SockAddr::Other { number }) => format!("family:{number}"),
+        None => "?".into(),
+    }
+}
+
+fn result(r: i64) -> String {
+    if r < 0 {
+        format!(" = {r}")
+    } else {
+        String::new()
+    }
+}
+
+/// What happened, in a few words.
+pub fn detail(body: &Body) -> String {
+    match body {
+        Body::Exec(e) => {
+            let mut s = format!("{} [{}]", e.filename, e.argv.join(" "));
+            if e.memfd {
+                s.push_str(" memfd");
+            }
+            if e.deleted {
+                s.push_str(" deleted");
+            }
+            s + &result(e.result)
+        }
+        Body::Fork(f) => format!("child={} thread={}", f.child_pid, f.thread),
+        Body::Exit(x) => match (x.code, x.signal) {
+            (_, Some(sig)) => format!("signal={sig}"),
+            (code, None) => format!("code={}", code.unwrap_or(0)),
+        },
+        Body::FileOpen(o) => format!("{} {} ({:?}){}", o.path, o.flags_names.join("|"), o.reason, result(o.result)),
+        Body::FileRename(r) => format!("{} -> {}{}", r.path, r.new_path, result(r.result)),
+        Body::FileUnlink(u) => format!("{}{}", u.path, result(u.result)),
+        Body::FileChmod(c) => format!("{} {}{}", c.path, c.mode_octal, result(c.result)),
+        Body::FileChown(c) => format!("{} {}:{}{}", c.path, c.uid as i32, c.gid as i32, result(c.result)),
+        Body::NetConnect(n) | Body::NetBind(n) => format!("{}{}", addr(&n.addr), result(n.result)),
+        Body::NetListen(l) => format!("{} backlog={}{}", addr(&l.local), l.backlog, result(l.result)),
+        Body::NetAccept(a) => format!("{} <- {}{}", addr(&a.local), addr(&a.peer), result(a.result)),
+        Body::Ptrace(p) => format!("{} target={}{}", p.request_name, p.target_pid, result(p.result)),
+        Body::ModuleLoad(m) => format!("{} {}{}", m.syscall, m.path.as_deref().unwrap_or("(image)"), result(m.result)),
+        Body::MemfdCreate(m) => format!("name={}{}", m.name, result(m.result)),
+        Body::Setid(s) => format!("{}({:?}){}", s.syscall, s.ids.iter().map(|i| *i as i32).collect::<Vec<_>>(), result(s.result)),
+        Body::Capset(c) => format!("eff={:#x} perm={:#x}{}", c.effective, c.permitted, result(c.result)),
+        Body::Mount(m) => format!("{} on {} type {}{}", m.source, m.target, m.fstype, result(m.result)),
+        Body::Umount(u) => format!("{}{}", u.target, result(u.result)),
+        Body::Unshare(u) => format!("{}{}", u.namespaces.join("|"), result(u.result)),
+        Body::Setns(s) => format!("{} {}{}", s.ns_file.as_deref().unwrap_or("?"), s.namespaces.join("|"), result(s.result)),
+        Body::Bpf(b) => format!("{}{}", b.cmd_name, result(b.result)),
+        Body::Kill(k) => format!("{} sig={} target={}{}", k.syscall, k.signal, k.target_pid, result(k.result)),
+        Body::Loss(l) => format!("hop={} count={} total={} {:?}", l.hop, l.count, l.total, l.by_kind),
+    }
+}
+
+/// `TIME KIND pid=.. uid=.. exe: detail  <- parent`.
+pub fn line(ev: &Event) -> String {
+    let p = &ev.process;
+    let parent = p.ancestors.first().and_then(|a| a.exe.as_deref()).unwrap_or("?");
+    format!(
+        "{} {:<12} pid={} uid={} {}: {}  <- {}",
+        event::time::rfc3339_nanos(ev.time_unix_ns),
+        ev.kind().name(),
+        p.pid,
+        p.uid,
+        p.exe.as_deref().unwrap_or(&p.comm),
+        detail(&ev.body),
+        parent
+    )
+}

@@ -1,0 +1,204 @@
+//! `panoptes run`, wired: eBPF sensor → decode → bounded queue → process
+//! tree → sinks. Read [`run`] top to bottom to follow an event.
+//!
+//! Two threads: the sensor thread drains the ring buffer, decodes and
+//! `try_send`s into a bounded queue (a full queue is a counted drop, the
+//! kernel side is never blocked); the processing thread enriches, writes,
+//! evicts exited processes and turns drop-counter movements into `loss`
+//! events once a second.
+
+mod counters;
+pub mod human;
+mod sinks;
+mod summary;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use config::Config;
+use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender, TrySendError};
+use event::time::BootClock;
+use event::{Event, EventKind, Process};
+use proctree::{ProcessTree, TreeOptions};
+use sensor::{record_to_event, EbpfError, EbpfOptions, EbpfSensor};
+
+pub use counters::{Counters, KindCounters, LossTracker};
+pub use sinks::{SinkOpenError, Sinks};
+pub use summary::Summary;
+
+/// Printed on stderr once the probes are attached and the /proc snapshot is
+/// loaded; scripts and tests wait for it.
+pub const READY_LINE: &str = "panoptes: ready";
+
+const TICK: Duration = Duration::from_secs(1);
+const POLL_MS: i32 = 100;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Output(#[from] SinkOpenError),
+    #[error("eBPF sensor: {0}")]
+    Sensor(#[from] EbpfError),
+    #[error("cannot start the sensor thread: {0}")]
+    Thread(std::io::Error),
+}
+
+/// Runs until `stop` is set or the configured duration passes.
+pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<Summary, PipelineError> {
+    let started = Instant::now();
+    let mut sinks = Sinks::open(&cfg.outputs)?;
+
+    // The tree needs process lifecycle events whatever the user narrows
+    // the output to.
+    let mut traced = cfg.kinds.clone();
+    for kind in [EventKind::Exec, EventKind::Fork, EventKind::Exit] {
+        if !traced.contains(&kind) {
+            traced.push(kind);
+        }
+    }
+    let sensor = EbpfSensor::start(&EbpfOptions {
+        ringbuf_bytes: cfg.ringbuf_bytes,
+        kinds: traced,
+        forensics: cfg.forensics,
+        watch_paths: cfg.watch_paths.clone(),
+    })?;
+    let report = sensor.report.clone();
+    summary::log_degradation(&report);
+
+    let mut tree = ProcessTree::new(TreeOptions {
+        exit_linger_ns: cfg.exit_linger.as_nanos() as u64,
+        max_processes: cfg.max_processes,
+        ..TreeOptions::default()
+    });
+    let snapshot = tree.snapshot_proc();
+    tracing::info!(processes = snapshot, programs = report.attached.len(), "process tree loaded from /proc");
+
+    let counters = Arc::new(Counters::default());
+    let (tx, rx) = bounded::<Event>(cfg.queue_capacity);
+    let sensor_stop = Arc::new(AtomicBool::new(false));
+    let sensor_thread = {
+        let (counters, sensor_stop) = (counters.clone(), sensor_stop.clone());
+        thread::Builder::new()
+            .name("sensor".into())
+            .spawn(move || sensor_loop(sensor, tx, &counters, &sensor_stop))
+            .map_err(PipelineError::Thread)?
+    };
+    eprintln!("{READY_LINE} ({} programs attached)", report.attached.len());
+
+    let mut wanted = [false; EventKind::ALL.len()];
+    for kind in &cfg.kinds {
+        wanted[*kind as usize] = true;
+    }
+    let mut loss = LossTracker::default();
+    let mut last_tick = Instant::now();
+    process_loop(&rx, &mut tree, &mut sinks, &counters, &wanted, |tree, sinks| {
+        if stop.load(Ordering::Relaxed) || cfg.duration.is_some_and(|d| started.elapsed() >= d) {
+            sensor_stop.store(true, Ordering::Relaxed);
+        }
+        if last_tick.elapsed() >= TICK {
+            last_tick = Instant::now();
+            tree.evict(BootClock::boot_now_ns());
+            emit_loss(&mut loss, &counters, sinks);
+            sinks.flush(&counters);
+        }
+    });
+    if sensor_thread.join().is_err() {
+        tracing::error!("sensor thread panicked");
+    }
+    emit_loss(&mut loss, &counters, &mut sinks);
+    sinks.flush(&counters);
+    Ok(Summary::new(&counters, &tree.stats(), &report, started.elapsed()))
+}
+
+/// Receives until the sensor thread hangs up, calling `tick` between
+/// batches and on idle.
+fn process_loop(
+    rx: &Receiver<Event>,
+    tree: &mut ProcessTree,
+    sinks: &mut Sinks,
+    counters: &Counters,
+    wanted: &[bool],
+    mut tick: impl FnMut(&mut ProcessTree, &mut Sinks),
+) {
+    loop {
+        match rx.recv_timeout(Duration::from_millis(POLL_MS as u64)) {
+            Ok(mut ev) => {
+                tree.enrich(&mut ev);
+                let kind = ev.kind();
+                if wanted[kind as usize] {
+                    sinks.write(&ev, counters);
+                    counters.emitted.inc(Some(kind));
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => sinks.flush(counters),
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
+        tick(tree, sinks);
+    }
+}
+
+fn emit_loss(loss: &mut LossTracker, counters: &Counters, sinks: &mut Sinks) {
+    for body in loss.poll(counters) {
+        let now = BootClock::boot_now_ns();
+        let ev = Event {
+            time_boot_ns: now,
+            time_unix_ns: BootClock::now().to_unix_ns(now),
+            process: Process { pid: std::process::id(), comm: "panoptes".into(), ..Default::default() },
+            container: None,
+            body,
+        };
+        tracing::warn!(event = %human::detail(&ev.body), "events dropped");
+        sinks.write(&ev, counters);
+        counters.emitted.inc(Some(EventKind::Loss));
+    }
+}
+
+/// Drains the ring buffer into the queue until told to stop, then drains
+/// once more so nothing already in the ring is left behind.
+fn sensor_loop(mut sensor: EbpfSensor, tx: Sender<Event>, counters: &Counters, stop: &AtomicBool) {
+    let clock = std::cell::Cell::new(BootClock::now());
+    let mut last_tick = Instant::now();
+    let mut handle = |bytes: &[u8]| match record_to_event(bytes, |b| clock.get().to_unix_ns(b)) {
+        Ok(ev) => {
+            let kind = ev.kind();
+            counters.received.inc(Some(kind));
+            if let Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) = tx.try_send(ev) {
+                counters.sensor_queue.inc(Some(kind));
+            }
+        }
+        Err(error) => {
+            let kind = bytes.get(0..2).and_then(|b| sensor::event_kind(u16::from_ne_bytes([b[0], b[1]])));
+            if counters.decode.total() == 0 {
+                tracing::warn!(%error, "malformed kernel record; counting further ones");
+            }
+            counters.decode.inc(kind);
+        }
+    };
+    loop {
+        let stopping = stop.load(Ordering::Relaxed);
+        sensor.poll(if stopping { 0 } else { POLL_MS }, &mut handle);
+        if stopping || last_tick.elapsed() >= TICK {
+            last_tick = Instant::now();
+            clock.set(BootClock::now());
+            mirror_kernel_drops(&sensor, counters);
+        }
+        if stopping {
+            return;
+        }
+    }
+}
+
+fn mirror_kernel_drops(sensor: &EbpfSensor, counters: &Counters) {
+    match sensor.kernel_drops() {
+        Ok(drops) => {
+            for (wire, n) in drops.iter().enumerate() {
+                if *n > 0 {
+                    counters.kernel_ringbuf.set(sensor::event_kind(wire as u16), *n);
+                }
+            }
+        }
+        Err(error) => tracing::warn!(%error, "cannot read kernel drop counters"),
+    }
+}

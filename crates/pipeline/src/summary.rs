@@ -1,0 +1,135 @@
+//! What a run did: events per kind, drops per hop and kind, the process
+//! tree's size, and which programs were off. Printed on stderr at shutdown
+//! and, with `--stats-json`, written as JSON.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use proctree::TreeStats;
+use sensor::AttachReport;
+use serde::Serialize;
+
+use crate::counters::{Counters, HOPS};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProgramOff {
+    pub program: String,
+    pub kind: Option<String>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TreeSummary {
+    pub live: usize,
+    pub lingering: usize,
+    pub evicted: u64,
+    pub evicted_early: u64,
+    pub refused: u64,
+    pub proc_reads: u64,
+    pub proc_read_misses: u64,
+    pub approx_bytes: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub duration_secs: f64,
+    /// Events written to the outputs, by kind.
+    pub events: BTreeMap<String, u64>,
+    /// Records received from the kernel, by kind.
+    pub received: BTreeMap<String, u64>,
+    /// Drops by hop, then kind.
+    pub drops: BTreeMap<String, BTreeMap<String, u64>>,
+    pub drops_total: u64,
+    pub sink_errors: u64,
+    pub programs_attached: usize,
+    pub programs_off: Vec<ProgramOff>,
+    pub kinds_off: Vec<String>,
+    pub process_tree: TreeSummary,
+}
+
+impl Summary {
+    pub fn new(counters: &Counters, tree: &TreeStats, report: &AttachReport, elapsed: Duration) -> Summary {
+        let drops = HOPS
+            .iter()
+            .filter_map(|hop| counters.hop(hop).map(|kc| (hop.to_string(), kc.by_name())))
+            .collect();
+        Summary {
+            duration_secs: elapsed.as_secs_f64(),
+            events: counters.emitted.by_name(),
+            received: counters.received.by_name(),
+            drops,
+            drops_total: counters.drops_total(),
+            sink_errors: counters.sink_errors.load(std::sync::atomic::Ordering::Relaxed),
+            programs_attached: report.attached.len(),
+            programs_off: report
+                .failed
+                .iter()
+                .map(|f| ProgramOff {
+                    program: f.program.clone(),
+                    kind: f.kind.map(|k| k.name().to_string()),
+                    reason: f.reason.clone(),
+                })
+                .collect(),
+            kinds_off: report.kinds_off.iter().map(|k| k.name().to_string()).collect(),
+            process_tree: TreeSummary {
+                live: tree.live,
+                lingering: tree.lingering,
+                evicted: tree.evicted,
+                evicted_early: tree.evicted_early,
+                refused: tree.refused,
+                proc_reads: tree.proc_reads,
+                proc_read_misses: tree.proc_read_misses,
+                approx_bytes: tree.approx_bytes,
+            },
+        }
+    }
+
+    /// The human report for stderr.
+    pub fn render(&self) -> String {
+        let mut out = format!("panoptes: stopped after {:.1} s\n", self.duration_secs);
+        let fmt = |m: &BTreeMap<String, u64>| {
+            if m.is_empty() {
+                "none".to_string()
+            } else {
+                m.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")
+            }
+        };
+        out += &format!("  events written:  {}\n", fmt(&self.events));
+        out += &format!("  kernel records:  {}\n", fmt(&self.received));
+        for (hop, by_kind) in &self.drops {
+            out += &format!("  drops {hop:<15} {}\n", fmt(by_kind));
+        }
+        out += &format!("  drops total:     {}\n", self.drops_total);
+        if self.sink_errors > 0 {
+            out += &format!("  output errors:   {}\n", self.sink_errors);
+        }
+        let t = &self.process_tree;
+        out += &format!(
+            "  process tree:    live={} lingering={} evicted={} refused={} proc_reads={} ~{} KiB\n",
+            t.live,
+            t.lingering,
+            t.evicted,
+            t.refused,
+            t.proc_reads,
+            t.approx_bytes / 1024
+        );
+        if !self.kinds_off.is_empty() {
+            out += &format!("  kinds off:       {}\n", self.kinds_off.join(" "));
+        }
+        out
+    }
+}
+
+/// Warns once per program that is off, then once per kind that is fully
+/// or partly off, so the user knows exactly what is not watched.
+pub fn log_degradation(report: &AttachReport) {
+    for f in &report.failed {
+        tracing::warn!(program = %f.program, kind = ?f.kind.map(|k| k.name()), reason = %f.reason, "program off");
+    }
+    for kind in &report.kinds_off {
+        tracing::warn!(kind = kind.name(), "event kind OFF: no program for it could attach");
+    }
+    for kind in &report.kinds_partial {
+        tracing::warn!(kind = kind.name(), "event kind PARTIAL: some of its syscalls are not watched");
+    }
+}

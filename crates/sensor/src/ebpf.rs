@@ -1,0 +1,309 @@
+//! The eBPF sensor: loads `probes.bpf.o` with aya, steers it through the
+//! `config` and `watch` maps, attaches each program on its own (a program
+//! that fails is reported and the rest run), and hands out ring-buffer
+//! records and the kernel's per-kind drop counters.
+
+use std::collections::BTreeMap;
+use std::os::fd::AsRawFd;
+use std::path::Path;
+
+use aya::maps::lpm_trie::{Key, LpmTrie};
+use aya::maps::{Array, MapData, PerCpuArray, RingBuf};
+use aya::programs::{BtfTracePoint, TracePoint};
+use aya::{Btf, Ebpf, EbpfLoader};
+use event::EventKind;
+
+use crate::convert::wire_kind;
+use crate::programs::{spec, AttachPoint, ProgramSpec};
+use crate::wire::{Config, MAX_KINDS, WATCH_LEN};
+
+/// The compiled kernel side.
+static PROBES: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/probes.bpf.o"));
+
+const TRACEFS: &str = "/sys/kernel/tracing";
+
+/// What the caller wants traced.
+#[derive(Debug, Clone)]
+pub struct EbpfOptions {
+    pub ringbuf_bytes: u32,
+    pub kinds: Vec<EventKind>,
+    pub forensics: bool,
+    pub watch_paths: Vec<String>,
+}
+
+/// Why the sensor could not start at all.
+#[derive(Debug, thiserror::Error)]
+pub enum EbpfError {
+    #[error("no kernel BTF at /sys/kernel/btf/vmlinux ({0}); the eBPF sensor needs a kernel built with CONFIG_DEBUG_INFO_BTF")]
+    NoBtf(String),
+    #[error("loading the eBPF object failed: {0}{hint}", hint = if *.1 { " (not root: run as root or grant CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)" } else { "" })]
+    Load(String, bool),
+    #[error("eBPF map `{0}`: {1}")]
+    Map(&'static str, String),
+    #[error("watch path {path:?}: {reason}")]
+    WatchPath { path: String, reason: String },
+    #[error("no eBPF program could be attached; nothing is watched. First failure: {0}")]
+    NothingAttached(String),
+}
+
+/// One program that is off, and why.
+#[derive(Debug, Clone)]
+pub struct ProgramFailure {
+    pub program: String,
+    pub kind: Option<EventKind>,
+    pub reason: String,
+}
+
+/// What ended up watched.
+#[derive(Debug, Clone, Default)]
+pub struct AttachReport {
+    pub attached: Vec<String>,
+    pub failed: Vec<ProgramFailure>,
+    /// Requested kinds with no program attached.
+    pub kinds_off: Vec<EventKind>,
+    /// Requested kinds with some programs off.
+    pub kinds_partial: Vec<EventKind>,
+    /// tracefs was mounted by us.
+    pub mounted_tracefs: bool,
+}
+
+pub struct EbpfSensor {
+    bpf: Ebpf,
+    ring: RingBuf<MapData>,
+    pub report: AttachReport,
+}
+
+impl EbpfSensor {
+    /// Loads, configures and attaches. Errors only when nothing at all can
+    /// be watched; partial failures land in `report`.
+    pub fn start(opts: &EbpfOptions) -> Result<EbpfSensor, EbpfError> {
+        let mounted_tracefs = ensure_tracefs();
+        let btf = Btf::from_sys_fs().map_err(|e| EbpfError::NoBtf(e.to_string()))?;
+        let not_root = unsafe_geteuid() != 0;
+        let mut bpf = EbpfLoader::new()
+            .btf(Some(&btf))
+            .set_max_entries("events", opts.ringbuf_bytes)
+            .load(PROBES)
+            .map_err(|e| EbpfError::Load(chain(&e), not_root))?;
+
+        write_config(&mut bpf, opts)?;
+        write_watch_list(&mut bpf, &opts.watch_paths)?;
+        let ring_map = bpf.take_map("events").ok_or(EbpfError::Map("events", "missing".into()))?;
+        let ring = RingBuf::try_from(ring_map).map_err(|e| EbpfError::Map("events", e.to_string()))?;
+
+        let mut report = attach_all(&mut bpf, &btf, &opts.kinds);
+        report.mounted_tracefs = mounted_tracefs;
+        if report.attached.is_empty() {
+            let first = report.failed.first().map(|f| format!("{}: {}", f.program, f.reason)).unwrap_or_default();
+            return Err(EbpfError::NothingAttached(first));
+        }
+        Ok(EbpfSensor { bpf, ring, report })
+    }
+
+    /// Waits up to `timeout_ms` for records, then hands every available
+    /// record to `on_record`. Returns how many were handed over.
+    pub fn poll(&mut self, timeout_ms: i32, mut on_record: impl FnMut(&[u8])) -> usize {
+        let mut pfd = libc::pollfd { fd: self.ring.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+        // SAFETY: one valid pollfd for the duration of the call.
+        unsafe { libc::poll(&mut pfd, 1, timeout_ms) };
+        let mut n = 0;
+        while let Some(item) = self.ring.next() {
+            on_record(&item);
+            n += 1;
+        }
+        n
+    }
+
+    /// Kernel-side drops since load, by wire kind number (summed over CPUs).
+    pub fn kernel_drops(&self) -> Result<Vec<u64>, EbpfError> {
+        let map = self.bpf.map("drops").ok_or(EbpfError::Map("drops", "missing".into()))?;
+        let drops: PerCpuArray<&MapData, u64> =
+            PerCpuArray::try_from(map).map_err(|e| EbpfError::Map("drops", e.to_string()))?;
+        let mut out = vec![0u64; MAX_KINDS];
+        for (index, slot) in out.iter_mut().enumerate() {
+            if let Ok(values) = drops.get(&(index as u32), 0) {
+                *slot = values.iter().sum();
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn unsafe_geteuid() -> u32 {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() }
+}
+
+/// Mounts tracefs at /sys/kernel/tracing when no tracefs is reachable
+/// (some hosts boot without it). Returns whether it mounted.
+fn ensure_tracefs() -> bool {
+    if Path::new(TRACEFS).join("events").exists() || Path::new("/sys/kernel/debug/tracing/events").exists() {
+        return false;
+    }
+    let ok = std::process::Command::new("mount")
+        .args(["-t", "tracefs", "tracefs", TRACEFS])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if ok {
+        tracing::info!(path = TRACEFS, "mounted tracefs");
+    } else {
+        tracing::warn!(path = TRACEFS, "tracefs is not mounted and mounting it failed; tracepoints may not attach");
+    }
+    ok
+}
+
+fn write_config(bpf: &mut Ebpf, opts: &EbpfOptions) -> Result<(), EbpfError> {
+    let mut kinds_mask = 0u64;
+    for kind in &opts.kinds {
+        if let Some(n) = wire_kind(*kind) {
+            kinds_mask |= 1 << n;
+        }
+    }
+    let config = Config { self_tgid: std::process::id(), forensics: u32::from(opts.forensics), kinds_mask };
+    let map = bpf.map_mut("config").ok_or(EbpfError::Map("config", "missing".into()))?;
+    let mut array: Array<&mut MapData, Config> =
+        Array::try_from(map).map_err(|e| EbpfError::Map("config", e.to_string()))?;
+    array.set(0, config, 0).map_err(|e| EbpfError::Map("config", e.to_string()))
+}
+
+/// Turns one watch path into an LPM key: a trailing `*` makes a prefix
+/// entry, anything else is exact (the NUL is part of the prefix). A `*`
+/// elsewhere is only meaningful as the `/proc/*/` pid component.
+pub fn watch_key(path: &str) -> Result<Key<[u8; WATCH_LEN]>, String> {
+    if !path.starts_with('/') {
+        return Err("must be absolute".into());
+    }
+    let (bytes, exact) = match path.strip_suffix('*') {
+        Some(prefix) => (prefix.as_bytes(), false),
+        None => (path.as_bytes(), true),
+    };
+    if let Some(pos) = bytes.iter().position(|&b| b == b'*') {
+        if !(path.starts_with("/proc/*/") && pos == 6) {
+            return Err("`*` is allowed only at the end or as the pid in /proc/*/".into());
+        }
+    }
+    let len = bytes.len() + usize::from(exact);
+    if len > WATCH_LEN {
+        return Err(format!("longer than {WATCH_LEN} bytes"));
+    }
+    let mut data = [0u8; WATCH_LEN];
+    data[..bytes.len()].copy_from_slice(bytes);
+    Ok(Key::new((len * 8) as u32, data))
+}
+
+fn write_watch_list(bpf: &mut Ebpf, paths: &[String]) -> Result<(), EbpfError> {
+    let map = bpf.map_mut("watch").ok_or(EbpfError::Map("watch", "missing".into()))?;
+    let mut trie: LpmTrie<&mut MapData, [u8; WATCH_LEN], u8> =
+        LpmTrie::try_from(map).map_err(|e| EbpfError::Map("watch", e.to_string()))?;
+    for path in paths {
+        let key = watch_key(path).map_err(|reason| EbpfError::WatchPath { path: path.clone(), reason })?;
+        trie.insert(&key, 1, 0).map_err(|e| EbpfError::WatchPath { path: path.clone(), reason: e.to_string() })?;
+    }
+    Ok(())
+}
+
+/// Attaches every program whose kind is wanted. Exit handlers go first so
+/// an enter handler is attached only when its exit twin is.
+fn attach_all(bpf: &mut Ebpf, btf: &Btf, kinds: &[EventKind]) -> AttachReport {
+    let mut report = AttachReport::default();
+    let mut specs: Vec<ProgramSpec> = Vec::new();
+    let names: Vec<String> = bpf.programs().map(|(name, _)| name.to_string()).collect();
+    for name in names {
+        match spec(&name) {
+            Some(s) if kinds.contains(&s.kind) => specs.push(s),
+            Some(_) => {}
+            None => report.failed.push(ProgramFailure {
+                program: name,
+                kind: None,
+                reason: "name outside the naming convention; not attached".into(),
+            }),
+        }
+    }
+    specs.sort_by_key(|s| (s.needs_exit.is_some(), s.program.clone()));
+    for s in &specs {
+        if let Some(exit) = &s.needs_exit {
+            if !report.attached.contains(exit) {
+                report.failed.push(ProgramFailure {
+                    program: s.program.clone(),
+                    kind: Some(s.kind),
+                    reason: format!("{exit} is not attached"),
+                });
+                continue;
+            }
+        }
+        match attach_one(bpf, btf, s) {
+            Ok(()) => report.attached.push(s.program.clone()),
+            Err(reason) => {
+                report.failed.push(ProgramFailure { program: s.program.clone(), kind: Some(s.kind), reason })
+            }
+        }
+    }
+    let mut per_kind: BTreeMap<EventKind, (usize, usize)> = BTreeMap::new();
+    for s in &specs {
+        let entry = per_kind.entry(s.kind).or_default();
+        if report.attached.contains(&s.program) {
+            entry.0 += 1;
+        } else {
+            entry.1 += 1;
+        }
+    }
+    for kind in kinds {
+        match per_kind.get(kind) {
+            None | Some((0, _)) => {
+                if wire_kind(*kind).is_some() {
+                    report.kinds_off.push(*kind)
+                }
+            }
+            Some((_, 0)) => {}
+            Some(_) => report.kinds_partial.push(*kind),
+        }
+    }
+    report
+}
+
+/// An error with its whole `source()` chain, so the OS error shows.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+fn attach_one(bpf: &mut Ebpf, btf: &Btf, s: &ProgramSpec) -> Result<(), String> {
+    let program = bpf.program_mut(&s.program).ok_or("program vanished from the object")?;
+    match &s.attach {
+        AttachPoint::TracePoint { category, name } => {
+            let tp: &mut TracePoint = program.try_into().map_err(|e| format!("{e}"))?;
+            tp.load().map_err(|e| format!("load: {}", chain(&e)))?;
+            tp.attach(category, name).map_err(|e| format!("attach {category}/{name}: {}", chain(&e)))?;
+        }
+        AttachPoint::BtfTracePoint { name } => {
+            let tp: &mut BtfTracePoint = program.try_into().map_err(|e| format!("{e}"))?;
+            tp.load(name, btf).map_err(|e| format!("load: {}", chain(&e)))?;
+            tp.attach().map_err(|e| format!("attach tp_btf/{name}: {}", chain(&e)))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn watch_keys() {
+        let k = watch_key("/etc/shadow").unwrap();
+        assert_eq!(k.prefix_len(), 12 * 8);
+        let k = watch_key("/etc/sudoers.d/*").unwrap();
+        assert_eq!(k.prefix_len(), 15 * 8);
+        assert!(watch_key("/proc/*/environ").is_ok());
+        assert!(watch_key("/home/*/.ssh/id_rsa").is_err());
+        assert!(watch_key("etc/shadow").is_err());
+        assert!(watch_key(&format!("/{}", "a".repeat(200))).is_err());
+    }
+}

@@ -1,0 +1,191 @@
+//! Numbers from Linux UAPI turned into the names people search for:
+//! open flags, ptrace requests, bpf commands, namespace flags, socket types,
+//! IP protocols, filesystem magics.
+
+const O_FLAGS: &[(u32, &str)] = &[
+    (0o1, "O_WRONLY"),
+    (0o2, "O_RDWR"),
+    (0o100, "O_CREAT"),
+    (0o200, "O_EXCL"),
+    (0o400, "O_NOCTTY"),
+    (0o1000, "O_TRUNC"),
+    (0o2000, "O_APPEND"),
+    (0o4000, "O_NONBLOCK"),
+    (0o10000, "O_DSYNC"),
+    (0o40000, "O_DIRECT"),
+    (0o200000, "O_DIRECTORY"),
+    (0o400000, "O_NOFOLLOW"),
+    (0o1000000, "O_NOATIME"),
+    (0o2000000, "O_CLOEXEC"),
+    (0o10000000, "O_PATH"),
+    (0o20000000, "O_TMPFILE_BIT"),
+];
+
+/// `O_RDONLY`, `O_WRONLY|O_CREAT|...` as a list.
+pub fn open_flags(flags: u32) -> Vec<&'static str> {
+    let mut names = Vec::new();
+    if flags & 0o3 == 0 {
+        names.push("O_RDONLY");
+    }
+    names.extend(O_FLAGS.iter().filter(|(bit, _)| flags & bit != 0).map(|(_, name)| *name));
+    names
+}
+
+pub fn ptrace_request(request: i64) -> String {
+    let name = match request {
+        0 => "PTRACE_TRACEME",
+        1 => "PTRACE_PEEKTEXT",
+        2 => "PTRACE_PEEKDATA",
+        3 => "PTRACE_PEEKUSER",
+        4 => "PTRACE_POKETEXT",
+        5 => "PTRACE_POKEDATA",
+        6 => "PTRACE_POKEUSER",
+        7 => "PTRACE_CONT",
+        8 => "PTRACE_KILL",
+        9 => "PTRACE_SINGLESTEP",
+        12 => "PTRACE_GETREGS",
+        13 => "PTRACE_SETREGS",
+        16 => "PTRACE_ATTACH",
+        17 => "PTRACE_DETACH",
+        24 => "PTRACE_SYSCALL",
+        0x4200 => "PTRACE_SETOPTIONS",
+        0x4201 => "PTRACE_GETEVENTMSG",
+        0x4202 => "PTRACE_GETSIGINFO",
+        0x4204 => "PTRACE_GETREGSET",
+        0x4205 => "PTRACE_SETREGSET",
+        0x4206 => "PTRACE_SEIZE",
+        0x4207 => "PTRACE_INTERRUPT",
+        0x4208 => "PTRACE_LISTEN",
+        _ => return request.to_string(),
+    };
+    name.to_string()
+}
+
+pub fn bpf_cmd(cmd: u32) -> String {
+    const CMDS: &[&str] = &[
+        "BPF_MAP_CREATE",
+        "BPF_MAP_LOOKUP_ELEM",
+        "BPF_MAP_UPDATE_ELEM",
+        "BPF_MAP_DELETE_ELEM",
+        "BPF_MAP_GET_NEXT_KEY",
+        "BPF_PROG_LOAD",
+        "BPF_OBJ_PIN",
+        "BPF_OBJ_GET",
+        "BPF_PROG_ATTACH",
+        "BPF_PROG_DETACH",
+        "BPF_PROG_TEST_RUN",
+        "BPF_PROG_GET_NEXT_ID",
+        "BPF_MAP_GET_NEXT_ID",
+        "BPF_PROG_GET_FD_BY_ID",
+        "BPF_MAP_GET_FD_BY_ID",
+        "BPF_OBJ_GET_INFO_BY_FD",
+        "BPF_PROG_QUERY",
+        "BPF_RAW_TRACEPOINT_OPEN",
+        "BPF_BTF_LOAD",
+        "BPF_BTF_GET_FD_BY_ID",
+        "BPF_TASK_FD_QUERY",
+        "BPF_MAP_LOOKUP_AND_DELETE_ELEM",
+        "BPF_MAP_FREEZE",
+        "BPF_BTF_GET_NEXT_ID",
+        "BPF_MAP_LOOKUP_BATCH",
+        "BPF_MAP_LOOKUP_AND_DELETE_BATCH",
+        "BPF_MAP_UPDATE_BATCH",
+        "BPF_MAP_DELETE_BATCH",
+        "BPF_LINK_CREATE",
+        "BPF_LINK_UPDATE",
+        "BPF_LINK_GET_FD_BY_ID",
+        "BPF_LINK_GET_NEXT_ID",
+        "BPF_ENABLE_STATS",
+        "BPF_ITER_CREATE",
+        "BPF_LINK_DETACH",
+        "BPF_PROG_BIND_MAP",
+        "BPF_TOKEN_CREATE",
+    ];
+    CMDS.get(cmd as usize).map(|s| s.to_string()).unwrap_or_else(|| cmd.to_string())
+}
+
+const NS_FLAGS: &[(u64, &str)] = &[
+    (0x0000_0080, "CLONE_NEWTIME"),
+    (0x0002_0000, "CLONE_NEWNS"),
+    (0x0200_0000, "CLONE_NEWCGROUP"),
+    (0x0400_0000, "CLONE_NEWUTS"),
+    (0x0800_0000, "CLONE_NEWIPC"),
+    (0x1000_0000, "CLONE_NEWUSER"),
+    (0x2000_0000, "CLONE_NEWPID"),
+    (0x4000_0000, "CLONE_NEWNET"),
+];
+
+pub fn namespace_flags(flags: u64) -> Vec<&'static str> {
+    NS_FLAGS.iter().filter(|(bit, _)| flags & bit != 0).map(|(_, n)| *n).collect()
+}
+
+pub fn socket_type(ty: u64) -> Option<&'static str> {
+    Some(match ty & 0xf {
+        1 => "stream",
+        2 => "dgram",
+        3 => "raw",
+        4 => "rdm",
+        5 => "seqpacket",
+        6 => "dccp",
+        10 => "packet",
+        _ => return None,
+    })
+}
+
+pub fn ip_protocol(proto: u64) -> String {
+    match proto {
+        0 => "ip",
+        1 => "icmp",
+        6 => "tcp",
+        17 => "udp",
+        58 => "icmpv6",
+        132 => "sctp",
+        136 => "udplite",
+        255 => "raw",
+        _ => return proto.to_string(),
+    }
+    .to_string()
+}
+
+pub fn fs_name(magic: u64) -> Option<&'static str> {
+    Some(match magic {
+        0xEF53 => "ext4",
+        0x794c_7630 => "overlay",
+        0x0102_1994 => "tmpfs",
+        0x9123_683E => "btrfs",
+        0x5846_5342 => "xfs",
+        0x9fa0 => "proc",
+        0x7371_7368 => "squashfs",
+        0x9584_58f6 => "hugetlbfs",
+        0x8584_58f6 => "ramfs",
+        0x6969 => "nfs",
+        0x6573_5546 => "fuse",
+        0x2fc1_2fc1 => "zfs",
+        0x6264_6576 => "devtmpfs_or_bdev",
+        0x6265_6572 => "sysfs",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_flag_names() {
+        assert_eq!(open_flags(0), vec!["O_RDONLY"]);
+        assert_eq!(open_flags(0o1101), vec!["O_WRONLY", "O_CREAT", "O_TRUNC"]);
+        assert_eq!(open_flags(0o2000002), vec!["O_RDWR", "O_CLOEXEC"]);
+    }
+
+    #[test]
+    fn other_names() {
+        assert_eq!(ptrace_request(16), "PTRACE_ATTACH");
+        assert_eq!(ptrace_request(999), "999");
+        assert_eq!(bpf_cmd(5), "BPF_PROG_LOAD");
+        assert_eq!(namespace_flags(0x2002_0000), vec!["CLONE_NEWNS", "CLONE_NEWPID"]);
+        assert_eq!(socket_type(0x80001), Some("stream"));
+        assert_eq!(ip_protocol(6), "tcp");
+        assert_eq!(fs_name(0x794c7630), Some("overlay"));
+    }
+}
