@@ -167,7 +167,6 @@ static __always_inline void pn_submit(struct pn_record *rec)
 		pn_drop(rec->hdr.kind);
 }
 
-/* sys_enter_X: remember the raw arguments for sys_exit_X. */
 /*
  * Copy the first `nargs` syscall arguments (a constant at every call site).
  * Never read past them: attaching fails with EACCES when a program reads
@@ -191,6 +190,7 @@ static __always_inline void pn_get_args(struct trace_event_raw_sys_enter *ctx, i
 		args[5] = ctx->args[5];
 }
 
+/* sys_enter_X: remember the raw arguments for sys_exit_X. */
 static __always_inline int pn_stash(struct trace_event_raw_sys_enter *ctx, int nargs, __u16 kind,
 				    __u16 op, __u32 why, const __u64 *ext)
 {

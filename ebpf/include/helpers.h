@@ -161,8 +161,7 @@ static __always_inline __u32 pn_put_word(struct pn_record *rec, __u64 pos, __u64
 /* ":[<ino>]" in decimal at pos (pos + 23 <= PN_DATA_CAP); bytes written. */
 static __always_inline __u32 pn_put_ino(struct pn_record *rec, __u64 pos, __u64 ino)
 {
-	__u64 v = ino, nd = 0;
-	int k;
+	__u64 v = ino, nd = 0, k;
 
 	for (k = 0; k < 20; k++) {
 		nd++;
@@ -533,7 +532,7 @@ static __always_inline void pn_blob_uargv(struct pn_record *rec, int idx, const 
 			break;
 		}
 		len += n;
-		if (n >= room) {
+		if ((__u64)n >= room) {
 			flags |= PN_BLOB_TRUNCATED;
 			break;
 		}

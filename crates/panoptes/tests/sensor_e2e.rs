@@ -262,7 +262,8 @@ fn setuid_setgid_and_unshare() {
     let setuid = out.find("setid", |e| e["setid"]["syscall"] == "setuid");
     assert_eq!(setuid["setid"]["ids"], serde_json::json!([65534]));
     assert_eq!(setuid["setid"]["result"], 0);
-    assert_eq!(setuid["process"]["uid"], 0, "header shows the caller before the change");
+    assert_eq!(setuid["process"]["uid"], 65534, "records are built at syscall exit: the change shows");
+    assert_eq!(setuid["process"]["gid"], 65534);
     let setresgid = out.find("setid", |e| e["setid"]["syscall"] == "setresgid");
     assert_eq!(setresgid["setid"]["ids"], serde_json::json!([65534, 65534, 65534]));
     let unshare = out.find("unshare", |e| e["process"]["exe"] == "/usr/bin/unshare");

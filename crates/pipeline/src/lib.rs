@@ -185,6 +185,7 @@ fn sensor_loop(mut sensor: EbpfSensor, tx: Sender<Event>, counters: &Counters, s
             mirror_kernel_drops(&sensor, counters);
         }
         if stopping {
+            sensor.detach();
             return;
         }
     }

@@ -21,6 +21,7 @@ use crate::wire::{Config, MAX_KINDS, WATCH_LEN};
 static PROBES: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/probes.bpf.o"));
 
 const TRACEFS: &str = "/sys/kernel/tracing";
+const DETACH_THREADS: usize = 16;
 
 /// What the caller wants traced.
 #[derive(Debug, Clone)]
@@ -67,9 +68,13 @@ pub struct AttachReport {
     pub mounted_tracefs: bool,
 }
 
+/// An attached link, owned so it can be dropped (detached) on any thread.
+type Link = Box<dyn Send>;
+
 pub struct EbpfSensor {
     bpf: Ebpf,
     ring: RingBuf<MapData>,
+    links: Vec<Link>,
     pub report: AttachReport,
 }
 
@@ -91,13 +96,32 @@ impl EbpfSensor {
         let ring_map = bpf.take_map("events").ok_or(EbpfError::Map("events", "missing".into()))?;
         let ring = RingBuf::try_from(ring_map).map_err(|e| EbpfError::Map("events", e.to_string()))?;
 
-        let mut report = attach_all(&mut bpf, &btf, &opts.kinds);
+        let (mut report, links) = attach_all(&mut bpf, &btf, &opts.kinds);
         report.mounted_tracefs = mounted_tracefs;
         if report.attached.is_empty() {
             let first = report.failed.first().map(|f| format!("{}: {}", f.program, f.reason)).unwrap_or_default();
             return Err(EbpfError::NothingAttached(first));
         }
-        Ok(EbpfSensor { bpf, ring, report })
+        Ok(EbpfSensor { bpf, ring, links, report })
+    }
+
+    /// Detaches every program. Each tracepoint detach waits for an RCU
+    /// grace period in the kernel; doing them from several threads at once
+    /// lets the grace periods overlap (seconds become a fraction).
+    pub fn detach(mut self) {
+        let links = std::mem::take(&mut self.links);
+        let per_thread = links.len().div_ceil(DETACH_THREADS).max(1);
+        let mut chunks: Vec<Vec<Link>> = Vec::new();
+        let mut links = links.into_iter().peekable();
+        while links.peek().is_some() {
+            chunks.push(links.by_ref().take(per_thread).collect());
+        }
+        std::thread::scope(|scope| {
+            for chunk in chunks {
+                scope.spawn(move || drop(chunk));
+            }
+        });
+        drop(self);
     }
 
     /// Waits up to `timeout_ms` for records, then hands every available
@@ -205,8 +229,9 @@ fn write_watch_list(bpf: &mut Ebpf, paths: &[String]) -> Result<(), EbpfError> {
 
 /// Attaches every program whose kind is wanted. Exit handlers go first so
 /// an enter handler is attached only when its exit twin is.
-fn attach_all(bpf: &mut Ebpf, btf: &Btf, kinds: &[EventKind]) -> AttachReport {
+fn attach_all(bpf: &mut Ebpf, btf: &Btf, kinds: &[EventKind]) -> (AttachReport, Vec<Link>) {
     let mut report = AttachReport::default();
+    let mut links = Vec::new();
     let mut specs: Vec<ProgramSpec> = Vec::new();
     let names: Vec<String> = bpf.programs().map(|(name, _)| name.to_string()).collect();
     for name in names {
@@ -233,7 +258,10 @@ fn attach_all(bpf: &mut Ebpf, btf: &Btf, kinds: &[EventKind]) -> AttachReport {
             }
         }
         match attach_one(bpf, btf, s) {
-            Ok(()) => report.attached.push(s.program.clone()),
+            Ok(link) => {
+                links.push(link);
+                report.attached.push(s.program.clone());
+            }
             Err(reason) => {
                 report.failed.push(ProgramFailure { program: s.program.clone(), kind: Some(s.kind), reason })
             }
@@ -259,7 +287,7 @@ fn attach_all(bpf: &mut Ebpf, btf: &Btf, kinds: &[EventKind]) -> AttachReport {
             Some(_) => report.kinds_partial.push(*kind),
         }
     }
-    report
+    (report, links)
 }
 
 /// An error with its whole `source()` chain, so the OS error shows.
@@ -274,21 +302,22 @@ fn chain(e: &dyn std::error::Error) -> String {
     text
 }
 
-fn attach_one(bpf: &mut Ebpf, btf: &Btf, s: &ProgramSpec) -> Result<(), String> {
+fn attach_one(bpf: &mut Ebpf, btf: &Btf, s: &ProgramSpec) -> Result<Link, String> {
     let program = bpf.program_mut(&s.program).ok_or("program vanished from the object")?;
     match &s.attach {
         AttachPoint::TracePoint { category, name } => {
             let tp: &mut TracePoint = program.try_into().map_err(|e| format!("{e}"))?;
             tp.load().map_err(|e| format!("load: {}", chain(&e)))?;
-            tp.attach(category, name).map_err(|e| format!("attach {category}/{name}: {}", chain(&e)))?;
+            let id = tp.attach(category, name).map_err(|e| format!("attach {category}/{name}: {}", chain(&e)))?;
+            Ok(Box::new(tp.take_link(id).map_err(|e| chain(&e))?))
         }
         AttachPoint::BtfTracePoint { name } => {
             let tp: &mut BtfTracePoint = program.try_into().map_err(|e| format!("{e}"))?;
             tp.load(name, btf).map_err(|e| format!("load: {}", chain(&e)))?;
-            tp.attach().map_err(|e| format!("attach tp_btf/{name}: {}", chain(&e)))?;
+            let id = tp.attach().map_err(|e| format!("attach tp_btf/{name}: {}", chain(&e)))?;
+            Ok(Box::new(tp.take_link(id).map_err(|e| chain(&e))?))
         }
     }
-    Ok(())
 }
 
 #[cfg(test)]

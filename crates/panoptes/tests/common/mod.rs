@@ -139,7 +139,7 @@ impl Finished {
 
     /// The first event of `kind` matching `pred`, or a panic listing what
     /// of that kind was seen.
-    pub fn find(&self, kind: &str, pred: impl Fn(&Value) -> bool) -> &Value {
+    pub fn find<'a>(&'a self, kind: &'a str, pred: impl Fn(&Value) -> bool) -> &'a Value {
         self.of_kind(kind).find(|e| pred(e)).unwrap_or_else(|| {
             let seen: Vec<String> = self.of_kind(kind).take(40).map(|e| e.to_string()).collect();
             panic!("no matching {kind} event among {} of that kind; first ones:\n{}", self.of_kind(kind).count(), seen.join("\n"))
