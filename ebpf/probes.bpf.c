@@ -154,6 +154,21 @@ static __always_inline struct pn_record *pn_begin(__u16 kind, __u16 op, __s64 re
 	return rec;
 }
 
+/*
+ * Waking the reader for every record costs the traced task an irq_work and
+ * the reader a context switch per event. Records are batched instead: the
+ * reader is woken only once 1/PN_WAKEUP_FRACTION of the ring is waiting; it
+ * also polls every PN_POLL_MS, so a lone event still arrives within that.
+ */
+static __always_inline __u64 pn_wakeup_flag(void)
+{
+	__u64 size = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
+
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= size / PN_WAKEUP_FRACTION)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void pn_submit(struct pn_record *rec)
 {
 	__u32 used = pn_used(rec);
@@ -163,7 +178,7 @@ static __always_inline void pn_submit(struct pn_record *rec)
 		used = PN_DATA_CAP;
 	size = offsetof(struct pn_record, data) + used;
 	rec->hdr.size = size;
-	if (bpf_ringbuf_output(&events, rec, size, 0))
+	if (bpf_ringbuf_output(&events, rec, size, pn_wakeup_flag()))
 		pn_drop(rec->hdr.kind);
 }
 

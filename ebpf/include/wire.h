@@ -44,6 +44,10 @@
 #define PN_SOCKADDR_MAX 128
 /* Size of the kinds space, for per-kind drop counters and the kinds mask. */
 #define PN_MAX_KINDS 64
+/* The reader is woken once 1/PN_WAKEUP_FRACTION of the ring buffer is
+ * waiting; below that it picks records up on its poll timer (PN_POLL_MS). */
+#define PN_WAKEUP_FRACTION 8
+#define PN_POLL_MS 20
 /* Watch-list key bytes (LPM trie). */
 #define PN_WATCH_LEN 128
 

@@ -143,7 +143,7 @@ pub struct Config {
     pub stats_json: Option<PathBuf>,
     pub ringbuf_bytes: u32,
     pub forensics: bool,
-    pub watch_paths: Vec<String>,
+    pub watch_paths: Vec<WatchPattern>,
     pub queue_capacity: usize,
     pub exit_linger: Duration,
     pub max_processes: usize,
@@ -186,9 +186,12 @@ impl RawConfig {
         if !rb.is_power_of_two() || !(64 << 10..=1 << 30).contains(&rb) {
             return Err(invalid("sensor.ringbuf_bytes", rb, "must be a power of two between 65536 and 1073741824"));
         }
-        for path in &self.sensor.watch_paths {
-            check_watch_path(path)?;
-        }
+        let watch_paths = self
+            .sensor
+            .watch_paths
+            .iter()
+            .map(|p| WatchPattern::parse(p).map_err(|reason| invalid("sensor.watch_paths", p, reason)))
+            .collect::<Result<Vec<_>, _>>()?;
         if self.pipeline.queue_capacity == 0 || self.pipeline.queue_capacity > 16 << 20 {
             return Err(invalid("pipeline.queue_capacity", self.pipeline.queue_capacity, "must be 1..=16777216"));
         }
@@ -205,7 +208,7 @@ impl RawConfig {
             stats_json: (!self.run.stats_json.is_empty()).then(|| PathBuf::from(&self.run.stats_json)),
             ringbuf_bytes: rb as u32,
             forensics: self.sensor.forensics,
-            watch_paths: self.sensor.watch_paths.clone(),
+            watch_paths,
             queue_capacity: self.pipeline.queue_capacity,
             exit_linger: Duration::from_secs(self.process_tree.exit_linger_secs),
             max_processes: self.process_tree.max_processes,
@@ -232,22 +235,39 @@ fn parse_output(text: &str) -> Result<Output, ConfigError> {
     }
 }
 
-/// The same rule the kernel-side watch list applies (see wire.h).
-fn check_watch_path(path: &str) -> Result<(), ConfigError> {
-    let bad = |reason: &str| Err(invalid("sensor.watch_paths", path, reason));
-    if !path.starts_with('/') {
-        return bad("must be an absolute path");
-    }
-    let body = path.strip_suffix('*').unwrap_or(path);
-    if let Some(pos) = body.find('*') {
-        if !(body.starts_with("/proc/*/") && pos == 6) {
-            return bad("`*` is allowed only at the end or as the pid in /proc/*/");
+/// One watch-list entry, parsed: the bytes to match and whether the match
+/// is exact or a prefix. The grammar (trailing `*` = prefix; `*` as the pid
+/// in `/proc/*/`) is defined here once; the kernel side matches it as
+/// described in wire.h.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchPattern {
+    pub text: String,
+    pub bytes: Vec<u8>,
+    pub exact: bool,
+}
+
+/// Longest pattern, terminating NUL included (`PN_WATCH_LEN` in wire.h).
+pub const WATCH_MAX: usize = 128;
+
+impl WatchPattern {
+    pub fn parse(text: &str) -> Result<WatchPattern, String> {
+        if !text.starts_with('/') {
+            return Err("must be an absolute path".into());
         }
+        let (body, exact) = match text.strip_suffix('*') {
+            Some(prefix) => (prefix, false),
+            None => (text, true),
+        };
+        if let Some(pos) = body.find('*') {
+            if !(body.starts_with("/proc/*/") && pos == 6) {
+                return Err("`*` is allowed only at the end or as the pid in /proc/*/".into());
+            }
+        }
+        if body.len() + usize::from(exact) > WATCH_MAX {
+            return Err(format!("longer than {} bytes", WATCH_MAX - 1));
+        }
+        Ok(WatchPattern { text: text.to_string(), bytes: body.as_bytes().to_vec(), exact })
     }
-    if body.len() + 1 > 128 {
-        return bad("longer than 127 bytes");
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -310,6 +330,16 @@ mod tests {
             let err = RawConfig::from_toml(toml).unwrap().validate().unwrap_err().to_string();
             assert!(err.contains(key) && err.contains(value), "{toml} -> {err}");
         }
+    }
+
+    #[test]
+    fn watch_patterns() {
+        let p = WatchPattern::parse("/etc/sudoers.d/*").unwrap();
+        assert_eq!((p.bytes.as_slice(), p.exact), (&b"/etc/sudoers.d/"[..], false));
+        assert!(WatchPattern::parse("/etc/shadow").unwrap().exact);
+        assert!(WatchPattern::parse("/proc/*/environ").is_ok());
+        assert!(WatchPattern::parse(&format!("/{}", "a".repeat(126))).is_ok());
+        assert!(WatchPattern::parse(&format!("/{}", "a".repeat(127))).is_err());
     }
 
     #[test]

@@ -331,3 +331,26 @@ fn overload_is_counted_and_reported_as_loss() {
     let written: u64 = out.stats["events"].as_object().unwrap().iter().filter(|(k, _)| *k != "loss").map(|(_, v)| v.as_u64().unwrap()).sum();
     assert_eq!(received, written + queue_drops, "received = written + dropped at the queue");
 }
+
+#[test]
+fn programs_that_cannot_attach_are_named_and_the_rest_runs() {
+    if !privileged() {
+        return;
+    }
+    let run = Running::start(&["--events", "module_load,exec"]);
+    sh("/bin/true");
+    let out = run.stop();
+    let tracepoint = std::path::Path::new("/sys/kernel/tracing/events/syscalls/sys_enter_finit_module");
+    let kinds_off: Vec<&str> = out.stats["kinds_off"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    if tracepoint.exists() {
+        assert!(!kinds_off.contains(&"module_load"), "{kinds_off:?}");
+    } else {
+        // This kernel has no module syscalls: the kind is off, the program
+        // and the reason are named, and everything else still runs.
+        assert_eq!(kinds_off, vec!["module_load"]);
+        let off = out.stats["programs_off"].as_array().unwrap();
+        assert!(off.iter().any(|p| p["program"] == "sys_exit_finit_module" && p["reason"].as_str().unwrap().contains("sys_exit_finit_module")), "{off:?}");
+        assert!(out.stderr.contains("event kind OFF") && out.stderr.contains("module_load"), "{}", out.stderr);
+    }
+    out.find("exec", |e| e["exec"]["filename"] == "/bin/true");
+}

@@ -33,7 +33,9 @@ pub use summary::Summary;
 pub const READY_LINE: &str = "panoptes: ready";
 
 const TICK: Duration = Duration::from_secs(1);
-const POLL_MS: i32 = 100;
+/// Ring-buffer poll period: records below the kernel's wake-up threshold
+/// wait at most this long (wire.h PN_POLL_MS).
+const POLL_MS: i32 = sensor::wire::layout::PN_POLL_MS as i32;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {

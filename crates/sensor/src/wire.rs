@@ -96,3 +96,4 @@ const _: () = assert!(OFFSETOF_PN_WATCH_KEY_DATA == 4);
 pub const HEAD_SIZE: usize = size_of::<RecordHead>();
 /// Largest record the kernel can submit.
 pub const MAX_RECORD: usize = SIZEOF_PN_RECORD;
+const _: () = assert!(config::WATCH_MAX == WATCH_LEN, "config::WATCH_MAX must equal PN_WATCH_LEN");
