@@ -20,6 +20,8 @@
 # Environment:
 #   BENCH_MODES="none panoptes bpftrace"  modes to run, in this order per round
 #   BENCH_IDLE_SECS=10                    idle measurement length (0 = skip)
+#   BENCH_JOBS=1                          parallel storm workers sharing the N execs
+#                                         (2 on a 2-core machine = its fastest exec rate)
 #   BENCH_KEEP=1                          keep the work directory (/tmp/pn-bench-*)
 #   PANOPTES_BIN=path                     binary to benchmark
 #                                         (default target/release/panoptes, built if missing)
@@ -29,11 +31,13 @@ N="${1:-20000}"
 ROUNDS="${2:-3}"
 MODES="${BENCH_MODES:-none panoptes bpftrace}"
 IDLE_SECS="${BENCH_IDLE_SECS:-10}"
+JOBS="${BENCH_JOBS:-1}"
 READY_TIMEOUT=60
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIN="${PANOPTES_BIN:-$ROOT/target/release/panoptes}"
 CMDLINE="bench/exec_storm.sh $*"
 [[ -n ${BENCH_MODES:-} ]] && CMDLINE="BENCH_MODES=\"$BENCH_MODES\" $CMDLINE"
+[[ -n ${BENCH_JOBS:-} ]] && CMDLINE="BENCH_JOBS=$BENCH_JOBS $CMDLINE"
 
 log() { printf '[bench] %s\n' "$*" >&2; }
 die() { printf '[bench] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -160,7 +164,7 @@ stop() {
 }
 
 storm() {
-    "$WORK/storm" "$1" <"$WORK/target.path"
+    "$WORK/storm" "$1" "$JOBS" <"$WORK/target.path"
 }
 
 # Start panoptes recording exec/fork/exit into DIR; sets PN_PID.
@@ -353,7 +357,7 @@ print("- host: " + E["M_HOST"])
 print("- panoptes: " + (E["M_PANOPTES"] or "not measured"))
 if E["M_BPFTRACE"]:
     print("- bpftrace: " + E["M_BPFTRACE"])
-print("- workload: N=%d x (fork + execv of a uniquely named copy of /bin/true + waitpid), modes interleaved per round" % n)
+print("- workload: N=%d x (fork + execv of a uniquely named copy of /bin/true + waitpid) by %s parallel worker(s), modes interleaved per round" % (n, E.get("BENCH_JOBS", "1")))
 print()
 
 base = {}

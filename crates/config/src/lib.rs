@@ -99,13 +99,14 @@ impl Default for SensorSection {
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct PipelineSection {
-    /// Capacity of the sensor → processing queue, in events.
+    /// Capacity of the sensor → processing queue, in events. Its slots are
+    /// allocated up front (~370 bytes each); the ring buffer absorbs bursts.
     pub queue_capacity: usize,
 }
 
 impl Default for PipelineSection {
     fn default() -> Self {
-        PipelineSection { queue_capacity: 65_536 }
+        PipelineSection { queue_capacity: 16_384 }
     }
 }
 
