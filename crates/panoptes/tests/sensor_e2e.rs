@@ -157,8 +157,24 @@ fn tcp_connect_bind_listen_accept_on_loopback() {
     let closed_port = closed.local_addr().unwrap().port();
     drop(closed);
     assert!(TcpStream::connect(("127.0.0.1", closed_port)).is_err());
+    // IPv6 loopback and a unix socket path.
+    let listener6 = TcpListener::bind("[::1]:0").unwrap();
+    let port6 = listener6.local_addr().unwrap().port();
+    let _client6 = TcpStream::connect(("::1", port6)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let sock = dir.path().join("pn.sock");
+    let _unix_listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    let _unix_client = std::os::unix::net::UnixStream::connect(&sock).unwrap();
     let out = run.stop();
     let me = std::process::id();
+
+    let v6 = out.find("net_connect", |e| e["net"]["addr"]["port"] == port6);
+    assert_eq!((v6["net"]["addr"]["family"].as_str(), v6["net"]["addr"]["ip"].as_str()), (Some("inet6"), Some("::1")));
+    assert_eq!(v6["net"]["result"], 0);
+    let unix = out.find("net_connect", |e| e["net"]["addr"]["path"] == sock.display().to_string());
+    assert_eq!(unix["net"]["addr"]["family"], "unix");
+    assert_eq!(unix["net"]["socket_type"], "stream");
+    out.find("net_bind", |e| e["net"]["addr"]["path"] == sock.display().to_string());
 
     let connect = out.find("net_connect", |e| e["net"]["addr"]["port"] == port);
     assert_eq!(connect["net"]["addr"]["family"], "inet");
@@ -353,4 +369,78 @@ fn programs_that_cannot_attach_are_named_and_the_rest_runs() {
         assert!(out.stderr.contains("event kind OFF") && out.stderr.contains("module_load"), "{}", out.stderr);
     }
     out.find("exec", |e| e["exec"]["filename"] == "/bin/true");
+}
+
+#[test]
+fn long_argv_is_capped_and_flagged() {
+    if !privileged() {
+        return;
+    }
+    let run = Running::start(&["--events", "exec"]);
+    let tag = unique("long");
+    let long = "A".repeat(6000);
+    let status = Command::new("/bin/true").arg(&tag).arg(&long).status().unwrap();
+    assert!(status.success());
+    sh(&format!("/bin/true {tag} short"));
+    let out = run.stop();
+    let capped = out.find("exec", |e| argv(e).get(1) == Some(&tag) && argv(e).len() >= 3 && argv(e)[2].starts_with("AAAA"));
+    assert_eq!(capped["exec"]["argv_truncated"], true);
+    let bytes: usize = argv(capped).iter().map(|a| a.len() + 1).sum();
+    assert!(bytes <= 4096 && bytes > 4000, "argv bytes {bytes}");
+    let short = out.find("exec", |e| argv(e) == vec!["/bin/true".to_string(), tag.clone(), "short".into()]);
+    assert_eq!(short["exec"]["argv_truncated"], false);
+}
+
+#[test]
+fn exec_from_overlay_reports_the_overlay_path() {
+    if !privileged() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display().to_string();
+    let name = unique("ovl");
+    sh(&format!(
+        "mkdir -p {d}/lower {d}/upper {d}/work {d}/merged && cp /bin/true {d}/lower/{name} && \
+         mount -t overlay overlay -o lowerdir={d}/lower,upperdir={d}/upper,workdir={d}/work {d}/merged"
+    ));
+    let run = Running::start(&["--events", "exec"]);
+    let status = Command::new(format!("{d}/merged/{name}")).status();
+    let out = run.stop();
+    sh(&format!("umount {d}/merged"));
+    assert!(status.unwrap().success());
+    let exec = out.find("exec", |e| e["exec"]["filename"] == format!("{d}/merged/{name}"));
+    assert_eq!(exec["exec"]["fs"], "overlay", "{exec}");
+    assert_eq!(exec["exec"]["file"], format!("{d}/merged/{name}"));
+}
+
+#[test]
+fn capset_and_setns() {
+    if !privileged() {
+        return;
+    }
+    let run = Running::start(&["--events", "capset,setns"]);
+    sh("setpriv --inh-caps=-all --bounding-set=-sys_module true");
+    sh("nsenter --net=/proc/self/ns/net --uts=/proc/self/ns/uts true");
+    let out = run.stop();
+    let cap = out.find("capset", |e| e["process"]["exe"] == "/usr/bin/setpriv");
+    assert_eq!(cap["capset"]["result"], 0);
+    assert_eq!(cap["capset"]["inheritable"], 0);
+    assert!(cap["capset"]["permitted"].as_u64().unwrap() > 0);
+    let ns = out.find("setns", |e| e["process"]["exe"] == "/usr/bin/nsenter");
+    assert_eq!(ns["namespace"]["result"], 0);
+    assert!(ns["namespace"]["ns_file"].as_str().unwrap().contains(":["), "{ns}");
+}
+
+#[test]
+fn sigterm_stops_cleanly_with_counters() {
+    if !privileged() {
+        return;
+    }
+    let run = Running::start(&["--events", "exec"]);
+    sh("/bin/true");
+    let out = run.stop_with(libc::SIGTERM);
+    assert!(out.stderr.contains("panoptes: stopped after"), "{}", out.stderr);
+    assert!(out.stderr.contains("drops total:"), "{}", out.stderr);
+    assert!(out.stats["events"]["exec"].as_u64().unwrap() >= 1, "{}", out.stats);
+    assert_eq!(out.stats["drops_total"], 0);
 }

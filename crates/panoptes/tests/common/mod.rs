@@ -110,9 +110,14 @@ impl Running {
     }
 
     /// SIGINT, wait, collect.
-    pub fn stop(mut self) -> Finished {
+    pub fn stop(self) -> Finished {
+        self.stop_with(libc::SIGINT)
+    }
+
+    /// `signal`, wait, collect.
+    pub fn stop_with(mut self, signal: i32) -> Finished {
         // SAFETY: signalling our own child by pid.
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGINT) };
+        unsafe { libc::kill(self.child.id() as i32, signal) };
         let status = self.child.wait().unwrap();
         let mut stderr = self.stderr_seen.join("\n");
         while let Ok(line) = self.stderr_lines.recv_timeout(Duration::from_secs(2)) {
