@@ -82,7 +82,7 @@ fn constant_names(header: &str) -> Vec<String> {
         let name = if let Some(rest) = line.strip_prefix("#define ") {
             rest.split_whitespace().next()
         } else if line.starts_with("PN_KIND_") || line.starts_with("PN_OP_") {
-            line.split(|c: char| c == ' ' || c == '=').next()
+            line.split([' ', '=']).next()
         } else {
             None
         };
@@ -99,8 +99,21 @@ const STRUCT_FIELDS: &[(&str, &[&str])] = &[
     (
         "pn_header",
         &[
-            "kind", "op", "size", "time_boot_ns", "start_boot_ns", "cgroup_id", "ret", "pid", "tid", "ppid",
-            "uid", "gid", "euid", "egid", "comm",
+            "kind",
+            "op",
+            "size",
+            "time_boot_ns",
+            "start_boot_ns",
+            "cgroup_id",
+            "ret",
+            "pid",
+            "tid",
+            "ppid",
+            "uid",
+            "gid",
+            "euid",
+            "egid",
+            "comm",
         ],
     ),
     ("pn_blob", &["off", "len", "flags"]),

@@ -200,7 +200,11 @@ impl RawConfig {
             return Err(invalid("process_tree.max_processes", self.process_tree.max_processes, "must be at least 64"));
         }
         if self.process_tree.exit_linger_secs > 3600 {
-            return Err(invalid("process_tree.exit_linger_secs", self.process_tree.exit_linger_secs, "must be at most 3600"));
+            return Err(invalid(
+                "process_tree.exit_linger_secs",
+                self.process_tree.exit_linger_secs,
+                "must be at most 3600",
+            ));
         }
         Ok(Config {
             outputs,

@@ -70,11 +70,8 @@ impl EventKind {
         if let Some(kind) = Self::from_name(word) {
             return Some(vec![kind]);
         }
-        let family: Vec<EventKind> = Self::ALL
-            .iter()
-            .copied()
-            .filter(|k| k.family() == word && *k != EventKind::Loss)
-            .collect();
+        let family: Vec<EventKind> =
+            Self::ALL.iter().copied().filter(|k| k.family() == word && *k != EventKind::Loss).collect();
         (!family.is_empty()).then_some(family)
     }
 

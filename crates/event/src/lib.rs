@@ -9,8 +9,8 @@
 //! body keys are defined once, in [`kind`], and nowhere else.
 
 pub mod body;
-pub mod kind;
 mod json;
+pub mod kind;
 pub mod time;
 
 pub use body::*;

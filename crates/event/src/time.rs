@@ -104,10 +104,7 @@ mod tests {
     fn boot_clock_maps_now_to_now() {
         let clock = BootClock::now();
         let unix = clock.to_unix_ns(BootClock::boot_now_ns());
-        let sys = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos() as u64;
+        let sys = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
         assert!(unix.abs_diff(sys) < 1_000_000_000, "{unix} vs {sys}");
     }
 }

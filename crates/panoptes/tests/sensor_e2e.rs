@@ -88,7 +88,8 @@ fn file_write_rename_unlink_chmod() {
     let out = run.stop();
 
     let open = out.find("file_open", |e| e["file"]["path"] == format!("{d}/a"));
-    let names: Vec<&str> = open["file"]["flags_names"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        open["file"]["flags_names"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
     for flag in ["O_WRONLY", "O_CREAT", "O_TRUNC"] {
         assert!(names.contains(&flag), "{names:?}");
     }
@@ -204,7 +205,9 @@ fn ptrace_by_strace() {
     let out = run.stop();
     let p = out.find("ptrace", |e| e["process"]["exe"] == "/usr/bin/strace");
     assert!(p["ptrace"]["request_name"].as_str().unwrap().starts_with("PTRACE_"));
-    out.find("ptrace", |e| e["ptrace"]["request_name"] == "PTRACE_SEIZE" || e["ptrace"]["request_name"] == "PTRACE_TRACEME");
+    out.find("ptrace", |e| {
+        e["ptrace"]["request_name"] == "PTRACE_SEIZE" || e["ptrace"]["request_name"] == "PTRACE_TRACEME"
+    });
 }
 
 #[test]
@@ -283,7 +286,8 @@ fn setuid_setgid_and_unshare() {
     let setresgid = out.find("setid", |e| e["setid"]["syscall"] == "setresgid");
     assert_eq!(setresgid["setid"]["ids"], serde_json::json!([65534, 65534, 65534]));
     let unshare = out.find("unshare", |e| e["process"]["exe"] == "/usr/bin/unshare");
-    let ns: Vec<&str> = unshare["namespace"]["namespaces"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let ns: Vec<&str> =
+        unshare["namespace"]["namespaces"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
     assert!(ns.contains(&"CLONE_NEWNET") && ns.contains(&"CLONE_NEWUTS"), "{ns:?}");
     assert_eq!(unshare["namespace"]["result"], 0);
 }
@@ -344,7 +348,13 @@ fn overload_is_counted_and_reported_as_loss() {
     let received: u64 = out.stats["received"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
     let queue_drops: u64 =
         out.stats["drops"]["sensor_queue"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
-    let written: u64 = out.stats["events"].as_object().unwrap().iter().filter(|(k, _)| *k != "loss").map(|(_, v)| v.as_u64().unwrap()).sum();
+    let written: u64 = out.stats["events"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(k, _)| *k != "loss")
+        .map(|(_, v)| v.as_u64().unwrap())
+        .sum();
     assert_eq!(received, written + queue_drops, "received = written + dropped at the queue");
 }
 
@@ -365,7 +375,11 @@ fn programs_that_cannot_attach_are_named_and_the_rest_runs() {
         // and the reason are named, and everything else still runs.
         assert_eq!(kinds_off, vec!["module_load"]);
         let off = out.stats["programs_off"].as_array().unwrap();
-        assert!(off.iter().any(|p| p["program"] == "sys_exit_finit_module" && p["reason"].as_str().unwrap().contains("sys_exit_finit_module")), "{off:?}");
+        assert!(
+            off.iter().any(|p| p["program"] == "sys_exit_finit_module"
+                && p["reason"].as_str().unwrap().contains("sys_exit_finit_module")),
+            "{off:?}"
+        );
         assert!(out.stderr.contains("event kind OFF") && out.stderr.contains("module_load"), "{}", out.stderr);
     }
     out.find("exec", |e| e["exec"]["filename"] == "/bin/true");
@@ -383,7 +397,8 @@ fn long_argv_is_capped_and_flagged() {
     assert!(status.success());
     sh(&format!("/bin/true {tag} short"));
     let out = run.stop();
-    let capped = out.find("exec", |e| argv(e).get(1) == Some(&tag) && argv(e).len() >= 3 && argv(e)[2].starts_with("AAAA"));
+    let capped =
+        out.find("exec", |e| argv(e).get(1) == Some(&tag) && argv(e).len() >= 3 && argv(e)[2].starts_with("AAAA"));
     assert_eq!(capped["exec"]["argv_truncated"], true);
     let bytes: usize = argv(capped).iter().map(|a| a.len() + 1).sum();
     assert!(bytes <= 4096 && bytes > 4000, "argv bytes {bytes}");

@@ -49,12 +49,16 @@ pub fn detail(body: &Body) -> String {
         Body::Ptrace(p) => format!("{} target={}{}", p.request_name, p.target_pid, result(p.result)),
         Body::ModuleLoad(m) => format!("{} {}{}", m.syscall, m.path.as_deref().unwrap_or("(image)"), result(m.result)),
         Body::MemfdCreate(m) => format!("name={}{}", m.name, result(m.result)),
-        Body::Setid(s) => format!("{}({:?}){}", s.syscall, s.ids.iter().map(|i| *i as i32).collect::<Vec<_>>(), result(s.result)),
+        Body::Setid(s) => {
+            format!("{}({:?}){}", s.syscall, s.ids.iter().map(|i| *i as i32).collect::<Vec<_>>(), result(s.result))
+        }
         Body::Capset(c) => format!("eff={:#x} perm={:#x}{}", c.effective, c.permitted, result(c.result)),
         Body::Mount(m) => format!("{} on {} type {}{}", m.source, m.target, m.fstype, result(m.result)),
         Body::Umount(u) => format!("{}{}", u.target, result(u.result)),
         Body::Unshare(u) => format!("{}{}", u.namespaces.join("|"), result(u.result)),
-        Body::Setns(s) => format!("{} {}{}", s.ns_file.as_deref().unwrap_or("?"), s.namespaces.join("|"), result(s.result)),
+        Body::Setns(s) => {
+            format!("{} {}{}", s.ns_file.as_deref().unwrap_or("?"), s.namespaces.join("|"), result(s.result))
+        }
         Body::Bpf(b) => format!("{}{}", b.cmd_name, result(b.result)),
         Body::Kill(k) => format!("{} sig={} target={}{}", k.syscall, k.signal, k.target_pid, result(k.result)),
         Body::Loss(l) => format!("hop={} count={} total={} {:?}", l.hop, l.count, l.total, l.by_kind),

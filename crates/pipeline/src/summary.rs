@@ -19,18 +19,6 @@ pub struct ProgramOff {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct TreeSummary {
-    pub live: usize,
-    pub lingering: usize,
-    pub evicted: u64,
-    pub evicted_early: u64,
-    pub refused: u64,
-    pub proc_reads: u64,
-    pub proc_read_misses: u64,
-    pub approx_bytes: usize,
-}
-
-#[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     pub duration_secs: f64,
     /// Events written to the outputs, by kind.
@@ -44,15 +32,12 @@ pub struct Summary {
     pub programs_attached: usize,
     pub programs_off: Vec<ProgramOff>,
     pub kinds_off: Vec<String>,
-    pub process_tree: TreeSummary,
+    pub process_tree: TreeStats,
 }
 
 impl Summary {
     pub fn new(counters: &Counters, tree: &TreeStats, report: &AttachReport, elapsed: Duration) -> Summary {
-        let drops = HOPS
-            .iter()
-            .filter_map(|hop| counters.hop(hop).map(|kc| (hop.to_string(), kc.by_name())))
-            .collect();
+        let drops = HOPS.iter().filter_map(|hop| counters.hop(hop).map(|kc| (hop.to_string(), kc.by_name()))).collect();
         Summary {
             duration_secs: elapsed.as_secs_f64(),
             events: counters.emitted.by_name(),
@@ -71,16 +56,7 @@ impl Summary {
                 })
                 .collect(),
             kinds_off: report.kinds_off.iter().map(|k| k.name().to_string()).collect(),
-            process_tree: TreeSummary {
-                live: tree.live,
-                lingering: tree.lingering,
-                evicted: tree.evicted,
-                evicted_early: tree.evicted_early,
-                refused: tree.refused,
-                proc_reads: tree.proc_reads,
-                proc_read_misses: tree.proc_read_misses,
-                approx_bytes: tree.approx_bytes,
-            },
+            process_tree: tree.clone(),
         }
     }
 

@@ -32,7 +32,7 @@ impl Default for TreeOptions {
 }
 
 /// Counters, reported on shutdown and in stats.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct TreeStats {
     pub live: usize,
     pub lingering: usize,
@@ -199,7 +199,8 @@ impl ProcessTree {
     /// The node for (pid, start), live or lingering; read from /proc or
     /// made from the event header when the tree has never seen it.
     fn find_or_load(&mut self, p: &Process) -> Option<&mut Node> {
-        let live_matches = self.live.get(&p.pid).is_some_and(|n| p.start_boot_ns == 0 || same_start(n.start_boot_ns, p.start_boot_ns));
+        let live_matches =
+            self.live.get(&p.pid).is_some_and(|n| p.start_boot_ns == 0 || same_start(n.start_boot_ns, p.start_boot_ns));
         if !live_matches {
             let lingers = self
                 .lingering
@@ -277,7 +278,11 @@ impl ProcessTree {
             return;
         }
         if let Some(node) = self.live.remove(&pid) {
-            self.evictions.push_back((time_boot_ns.saturating_add(self.opts.exit_linger_ns), pid, node.exec_id.clone()));
+            self.evictions.push_back((
+                time_boot_ns.saturating_add(self.opts.exit_linger_ns),
+                pid,
+                node.exec_id.clone(),
+            ));
             self.lingering.entry(pid).or_default().push(node);
             self.lingering_count += 1;
         }
@@ -336,8 +341,20 @@ mod tests {
         );
         // Pids far above pid_max so /proc look-ups of unknown ones miss.
         t.load_entries(vec![
-            ProcEntry { pid: 9_000_001, ppid: 0, start_boot_ns: S, exe: Some("/sbin/init".into()), cmdline: Some("init".into()) },
-            ProcEntry { pid: 9_000_010, ppid: 9_000_001, start_boot_ns: 2 * S, exe: Some("/bin/bash".into()), cmdline: Some("bash -l".into()) },
+            ProcEntry {
+                pid: 9_000_001,
+                ppid: 0,
+                start_boot_ns: S,
+                exe: Some("/sbin/init".into()),
+                cmdline: Some("init".into()),
+            },
+            ProcEntry {
+                pid: 9_000_010,
+                ppid: 9_000_001,
+                start_boot_ns: 2 * S,
+                exe: Some("/bin/bash".into()),
+                cmdline: Some("bash -l".into()),
+            },
         ]);
         t
     }
@@ -351,12 +368,21 @@ mod tests {
     }
 
     fn fork_exec(t: &mut ProcessTree, parent: Process, child: u32, at: u64, file: &str) -> Event {
-        let mut f = ev(at, parent.clone(), Body::Fork(Fork { child_pid: child, child_tid: child, thread: false, child_start_boot_ns: at }));
+        let mut f = ev(
+            at,
+            parent.clone(),
+            Body::Fork(Fork { child_pid: child, child_tid: child, thread: false, child_start_boot_ns: at }),
+        );
         t.enrich(&mut f);
         let mut e = ev(
             at + 1000,
             proc_(child, parent.pid, at),
-            Body::Exec(Exec { filename: file.into(), file: Some(file.into()), argv: vec![file.into(), "-x".into()], ..Default::default() }),
+            Body::Exec(Exec {
+                filename: file.into(),
+                file: Some(file.into()),
+                argv: vec![file.into(), "-x".into()],
+                ..Default::default()
+            }),
         );
         t.enrich(&mut e);
         e
@@ -378,7 +404,11 @@ mod tests {
     #[test]
     fn forked_child_inherits_image_until_exec() {
         let mut t = tree();
-        let mut f = ev(3 * S, proc_(9_000_010, 9_000_001, 2 * S), Body::Fork(Fork { child_pid: 9_000_030, child_tid: 9_000_030, thread: false, child_start_boot_ns: 3 * S }));
+        let mut f = ev(
+            3 * S,
+            proc_(9_000_010, 9_000_001, 2 * S),
+            Body::Fork(Fork { child_pid: 9_000_030, child_tid: 9_000_030, thread: false, child_start_boot_ns: 3 * S }),
+        );
         t.enrich(&mut f);
         let mut u = ev(4 * S, proc_(9_000_030, 9_000_010, 3 * S), Body::FileUnlink(FilePath::default()));
         t.enrich(&mut u);
@@ -391,7 +421,8 @@ mod tests {
     fn exited_process_lingers_then_is_evicted() {
         let mut t = tree();
         fork_exec(&mut t, proc_(9_000_010, 9_000_001, 2 * S), 9_000_040, 10 * S, "/bin/true");
-        let mut x = ev(11 * S, proc_(9_000_040, 9_000_010, 10 * S), Body::Exit(Exit { code: Some(0), ..Default::default() }));
+        let mut x =
+            ev(11 * S, proc_(9_000_040, 9_000_010, 10 * S), Body::Exit(Exit { code: Some(0), ..Default::default() }));
         t.enrich(&mut x);
         assert_eq!(x.process.exe.as_deref(), Some("/bin/true"));
         assert_eq!(t.stats().lingering, 1);
@@ -424,7 +455,16 @@ mod tests {
         let mut t = tree(); // 2 entries, cap 8
         for i in 0..10u32 {
             let parent = proc_(9_000_010, 9_000_001, 2 * S);
-            let mut f = ev(3 * S, parent, Body::Fork(Fork { child_pid: 9_100_000 + i, child_tid: 9_100_000 + i, thread: false, child_start_boot_ns: 3 * S }));
+            let mut f = ev(
+                3 * S,
+                parent,
+                Body::Fork(Fork {
+                    child_pid: 9_100_000 + i,
+                    child_tid: 9_100_000 + i,
+                    thread: false,
+                    child_start_boot_ns: 3 * S,
+                }),
+            );
             t.enrich(&mut f);
         }
         let s = t.stats();

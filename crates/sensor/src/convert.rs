@@ -5,9 +5,9 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use event::{
-    Body, Bpf, Capset, Event, EventKind, Exec, Exit, FileChmod, FileChown, FileOpen, FilePath, FileRename, Fork,
-    Kill, MemfdCreate, ModuleLoad, Mount, NetAccept, NetAddr, NetListen, OpenReason, Process, Ptrace, Setid,
-    Setns, SockAddr, Umount, Unshare,
+    Body, Bpf, Capset, Event, EventKind, Exec, Exit, FileChmod, FileChown, FileOpen, FilePath, FileRename, Fork, Kill,
+    MemfdCreate, ModuleLoad, Mount, NetAccept, NetAddr, NetListen, OpenReason, Process, Ptrace, Setid, Setns, SockAddr,
+    Umount, Unshare,
 };
 
 use crate::decode::{read_u16_ne, BlobView, DecodeError, RawRecord};
@@ -221,7 +221,9 @@ fn body(kind: EventKind, rec: &RawRecord<'_>) -> Body {
             flags: a(1) as u32,
             result: ret,
         }),
-        EventKind::MemfdCreate => Body::MemfdCreate(MemfdCreate { name: text(rec, 0), flags: a(0) as u32, result: ret }),
+        EventKind::MemfdCreate => {
+            Body::MemfdCreate(MemfdCreate { name: text(rec, 0), flags: a(0) as u32, result: ret })
+        }
         EventKind::Setid => {
             let count = match rec.hdr().op as u64 {
                 layout::PN_OP_SETRESUID | layout::PN_OP_SETRESGID => 3,
@@ -261,12 +263,9 @@ fn body(kind: EventKind, rec: &RawRecord<'_>) -> Body {
             prog_or_map_type: matches!(a(0), 0 | 5).then_some(a(2) as u32),
             result: ret,
         }),
-        EventKind::Kill => Body::Kill(Kill {
-            syscall: syscall(rec),
-            target_pid: a(0) as i32,
-            signal: a(1) as i32,
-            result: ret,
-        }),
+        EventKind::Kill => {
+            Body::Kill(Kill { syscall: syscall(rec), target_pid: a(0) as i32, signal: a(1) as i32, result: ret })
+        }
         // Loss events are made in user space; `event_kind` never yields Loss.
         EventKind::Loss => Body::Loss(Default::default()),
     }

@@ -107,7 +107,11 @@ fn open_prefers_resolved_path_and_reports_watch() {
 
 #[test]
 fn rename_unlink_chmod_chown_records() {
-    let r = build(hdr(l::PN_KIND_RENAME, l::PN_OP_RENAMEAT2, 0), [0, 0, 1, 0, 0, 0], &[(0, b"/a", 0), (1, b"b", 0), (3, b"tmp", REV)]);
+    let r = build(
+        hdr(l::PN_KIND_RENAME, l::PN_OP_RENAMEAT2, 0),
+        [0, 0, 1, 0, 0, 0],
+        &[(0, b"/a", 0), (1, b"b", 0), (3, b"tmp", REV)],
+    );
     let Body::FileRename(r) = decode(&r).body else { panic!() };
     assert_eq!((r.path.as_str(), r.new_path.as_str(), r.syscall, r.flags), ("/a", "/tmp/b", "renameat2", 1));
 
@@ -192,11 +196,22 @@ fn security_records() {
     let Body::Kill(k) = decode(&k).body else { panic!() };
     assert_eq!((k.syscall, k.target_pid, k.signal), ("tgkill", 77, 9));
 
-    let mo = build(hdr(l::PN_KIND_MOUNT, 0, 0), [0x1000, 0, 0, 0, 0, 0], &[(0, b"/dev/sda1", 0), (1, b"/mnt", 0), (2, b"ext4", 0)]);
+    let mo = build(
+        hdr(l::PN_KIND_MOUNT, 0, 0),
+        [0x1000, 0, 0, 0, 0, 0],
+        &[(0, b"/dev/sda1", 0), (1, b"/mnt", 0), (2, b"ext4", 0)],
+    );
     let Body::Mount(mo) = decode(&mo).body else { panic!() };
-    assert_eq!((mo.source.as_str(), mo.target.as_str(), mo.fstype.as_str(), mo.flags), ("/dev/sda1", "/mnt", "ext4", 0x1000));
+    assert_eq!(
+        (mo.source.as_str(), mo.target.as_str(), mo.fstype.as_str(), mo.flags),
+        ("/dev/sda1", "/mnt", "ext4", 0x1000)
+    );
 
-    let f = build(hdr(l::PN_KIND_MODULE, l::PN_OP_FINIT_MODULE, 0), [3, 0, 0, 0, 0, 0], &[(0, b"debug=1", 0), (1, b"x.ko\0tmp", REV)]);
+    let f = build(
+        hdr(l::PN_KIND_MODULE, l::PN_OP_FINIT_MODULE, 0),
+        [3, 0, 0, 0, 0, 0],
+        &[(0, b"debug=1", 0), (1, b"x.ko\0tmp", REV)],
+    );
     let Body::ModuleLoad(f) = decode(&f).body else { panic!() };
     assert_eq!((f.syscall, f.path.as_deref(), f.params.as_str()), ("finit_module", Some("/tmp/x.ko"), "debug=1"));
 }

@@ -147,7 +147,11 @@ impl Finished {
     pub fn find<'a>(&'a self, kind: &'a str, pred: impl Fn(&Value) -> bool) -> &'a Value {
         self.of_kind(kind).find(|e| pred(e)).unwrap_or_else(|| {
             let seen: Vec<String> = self.of_kind(kind).take(40).map(|e| e.to_string()).collect();
-            panic!("no matching {kind} event among {} of that kind; first ones:\n{}", self.of_kind(kind).count(), seen.join("\n"))
+            panic!(
+                "no matching {kind} event among {} of that kind; first ones:\n{}",
+                self.of_kind(kind).count(),
+                seen.join("\n")
+            )
         })
     }
 }
@@ -160,5 +164,9 @@ pub fn sh(script: &str) {
 
 /// A name no other process on the machine will use.
 pub fn unique(tag: &str) -> String {
-    format!("pn{tag}{}x{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos())
+    format!(
+        "pn{tag}{}x{}",
+        std::process::id(),
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos()
+    )
 }
