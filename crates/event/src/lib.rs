@@ -82,9 +82,21 @@ pub struct Ancestor {
     pub cmdline: Option<String>,
 }
 
-/// Container the event came from. Until the container resolver lands only
-/// `id` is meaningful.
+/// Container the event came from: the id from the process's cgroup, the
+/// rest from the container runtime (filled asynchronously; until the
+/// runtime answered, or when it cannot, only `id` and `runtime` are set).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Container {
+    /// Full container id (64 hex for Docker, containerd, CRI-O, podman).
     pub id: String,
+    pub name: Option<String>,
+    pub image: Option<String>,
+    pub image_id: Option<String>,
+    /// `docker`, `containerd`, `cri-o`, `podman`, ...
+    pub runtime: String,
+    /// Kubernetes pod name, namespace and uid when the runtime is CRI.
+    pub pod: Option<String>,
+    pub namespace: Option<String>,
+    pub pod_uid: Option<String>,
+    pub labels: std::collections::BTreeMap<String, String>,
 }
