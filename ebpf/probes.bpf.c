@@ -296,6 +296,7 @@ int BPF_PROG(btf_sched_process_exec, struct task_struct *p, pid_t old_pid, struc
 	pn_blob_file(rec, 1, file);
 	rec->args[4] = pn_blob_mm_argv(rec, 2, p);
 	pn_blob_cwd(rec, 3);
+	pn_blob_cgroup(rec, 4, p);
 	pn_submit(rec);
 	return 0;
 }

@@ -309,6 +309,76 @@ static __always_inline void pn_blob_path(struct pn_record *rec, int idx, struct 
 	pn_blob_end(rec, idx, off, len - 1, flags, len);
 }
 
+/* kernfs_node lost `parent` to `__parent` in 6.15. */
+struct kernfs_node___old {
+	struct kernfs_node *parent;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct kernfs_node *pn_kn_parent(struct kernfs_node *kn)
+{
+	if (bpf_core_field_exists(kn->__parent))
+		return BPF_CORE_READ(kn, __parent);
+	return BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
+}
+
+/*
+ * The task's cgroup as a reversed path ("<id>\0docker" for /docker/<id>):
+ * the cgroup v2 one, or, when the task sits at the v2 root (v1 and hybrid
+ * hosts, where runtimes place containers in v1 hierarchies), the memory
+ * controller's v1 cgroup. Read here, at exec, so a process that is gone
+ * before user space looks at /proc still names its container.
+ */
+static __always_inline void pn_blob_cgroup(struct pn_record *rec, int idx, struct task_struct *t)
+{
+	__u16 flags = PN_BLOB_PRESENT | PN_BLOB_PATH_REVERSED;
+	struct css_set *cset = BPF_CORE_READ(t, cgroups);
+	struct cgroup_subsys_state *css = NULL;
+	struct cgroup *cg = BPF_CORE_READ(cset, dfl_cgrp);
+	struct kernfs_node *kn, *parent;
+	__u32 len = 0;
+	long off, n;
+	int i;
+
+	if ((!cg || BPF_CORE_READ(cg, level) == 0) &&
+	    bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id)) {
+		__u32 id = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+
+		bpf_probe_read_kernel(&css, sizeof(css),
+				      (void *)cset + bpf_core_field_offset(struct css_set, subsys) +
+					      (id & 63) * sizeof(css));
+		if (css)
+			cg = BPF_CORE_READ(css, cgroup);
+	}
+	if (!cg)
+		return;
+	off = pn_blob_start(rec, idx);
+	if (off < 0)
+		return;
+	kn = BPF_CORE_READ(cg, kn);
+	for (i = 0; i < PN_CGROUP_DEPTH; i++) {
+		if (!kn)
+			break;
+		parent = pn_kn_parent(kn);
+		if (!parent)
+			break; /* the hierarchy's root: no name of its own */
+		if (len > PN_STR_MAX - PN_NAME_MAX)
+			break;
+		n = bpf_probe_read_kernel_str(&rec->data[off + len], PN_NAME_MAX, BPF_CORE_READ(kn, name));
+		if (n <= 0)
+			break;
+		len += n;
+		kn = parent;
+	}
+	if (kn && i == PN_CGROUP_DEPTH)
+		flags |= PN_BLOB_TRUNCATED;
+	if (len == 0) {
+		rec->data[off] = 0;
+		pn_blob_end(rec, idx, off, 0, flags, 1);
+		return;
+	}
+	pn_blob_end(rec, idx, off, len - 1, flags, len);
+}
+
 static __always_inline void pn_blob_file(struct pn_record *rec, int idx, struct file *f)
 {
 	if (!f)

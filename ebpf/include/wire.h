@@ -5,7 +5,7 @@
  *
  * Every record is a `struct pn_record` written to the `events` ring buffer:
  * a common header, six numeric arguments whose meaning depends on the kind
- * (documented per kind below), up to four blobs (strings, argv, sockaddrs,
+ * (documented per kind below), up to five blobs (strings, argv, sockaddrs,
  * paths) and the blob bytes. Only the used prefix of `data` is submitted, so
  * records are variable-length: `hdr.size` is the number of bytes submitted.
  *
@@ -25,7 +25,7 @@
 
 #define PN_COMM_LEN 16
 #define PN_NUM_ARGS 6
-#define PN_NUM_BLOBS 4
+#define PN_NUM_BLOBS 5
 /* Logical budget for all blobs of one record. A blob starts only while the
  * used length is below this; it may run past it into the slack. */
 #define PN_DATA_LEN 8192
@@ -36,6 +36,8 @@
 #define PN_DATA_CAP (PN_DATA_LEN + PN_STR_MAX)
 /* argv byte cap at exec. */
 #define PN_ARGV_MAX 4096
+/* cgroup path components (kernfs nodes) walked for EXEC blob 4. */
+#define PN_CGROUP_DEPTH 12
 /* Path components walked when resolving a dentry to a path. */
 #define PN_PATH_DEPTH 32
 /* Bytes of one path component (NAME_MAX + NUL). */
@@ -177,7 +179,9 @@ struct pn_blob {
  *              file's superblock, 3 s_dev, 4 PN_EXEC_* flags
  *        blobs: 0 filename as passed, 1 executed file (PATH_REVERSED; a
  *               memfd shows as "memfd:NAME"), 2 argv (NUL-separated),
- *               3 cwd (PATH_REVERSED)
+ *               3 cwd (PATH_REVERSED), 4 cgroup path (PATH_REVERSED): the
+ *               cgroup v2 path, or the v1 memory controller's when the
+ *               process sits at the v2 root (v1 / hybrid hosts)
  *        ret: 0 from sched_process_exec; < 0 from sys_exit_execve* on failure
  *             (then blob 0 comes from the user pointer and 1 is absent)
  * FORK   hdr = parent. args: 0 child tgid, 1 child tid, 2 1 if thread,

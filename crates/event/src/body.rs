@@ -90,6 +90,9 @@ pub struct Exec {
     pub nlink: u32,
     /// Filesystem of the executed file (`ext4`, `overlay`, `tmpfs`, ...).
     pub fs: Option<String>,
+    /// The process's cgroup as the kernel saw it at exec (v2 path, or the
+    /// v1 memory controller's on v1/hybrid hosts).
+    pub cgroup: Option<String>,
 }
 
 /// A new process or thread.

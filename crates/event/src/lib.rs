@@ -67,8 +67,11 @@ pub struct Process {
     pub parent_exec_id: Option<String>,
     /// CLOCK_BOOTTIME ns when the process started.
     pub start_boot_ns: u64,
-    /// cgroup v2 id from the kernel, the key for container resolution.
+    /// cgroup v2 id from the kernel.
     pub cgroup_id: u64,
+    /// cgroup path (v2, or v1 memory controller's on v1/hybrid hosts), the
+    /// key for container resolution.
+    pub cgroup: Option<String>,
     /// Parent first, up to init.
     pub ancestors: Vec<Ancestor>,
 }

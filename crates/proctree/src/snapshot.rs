@@ -14,6 +14,7 @@ pub struct ProcEntry {
     pub start_boot_ns: u64,
     pub exe: Option<String>,
     pub cmdline: Option<String>,
+    pub cgroup: Option<String>,
 }
 
 fn tick_ns() -> u64 {
@@ -26,13 +27,38 @@ pub fn read_proc(pid: u32) -> Option<ProcEntry> {
     let stat = process.stat().ok()?;
     let exe = process.exe().ok().map(|p| p.to_string_lossy().into_owned());
     let cmdline = process.cmdline().ok().filter(|v| !v.is_empty()).map(|v| v.join(" "));
+    let cgroup = fs::read_to_string(format!("/proc/{pid}/cgroup")).ok().and_then(|t| pick_cgroup(&t));
     Some(ProcEntry {
         pid,
         ppid: u32::try_from(stat.ppid).unwrap_or(0),
         start_boot_ns: stat.starttime.saturating_mul(tick_ns()),
         exe,
         cmdline,
+        cgroup,
     })
+}
+
+/// The cgroup path the kernel side reports (see `pn_blob_cgroup` in
+/// ebpf/include/helpers.h): the v2 path unless it is the root, else the v1
+/// memory controller's path, else `/`.
+pub fn pick_cgroup(proc_cgroup: &str) -> Option<String> {
+    let mut v2 = None;
+    let mut memory = None;
+    for line in proc_cgroup.lines() {
+        let mut parts = line.splitn(3, ':');
+        let (Some(_), Some(controllers), Some(path)) = (parts.next(), parts.next(), parts.next()) else { continue };
+        if controllers.is_empty() {
+            v2 = Some(path);
+        } else if controllers.split(',').any(|c| c == "memory") {
+            memory = Some(path);
+        }
+    }
+    match (v2, memory) {
+        (Some(p), _) if p != "/" => Some(p.to_string()),
+        (_, Some(m)) => Some(m.to_string()),
+        (Some(p), None) => Some(p.to_string()),
+        (None, None) => None,
+    }
 }
 
 /// Every process in /proc now. Processes that vanish mid-walk are skipped.
@@ -66,6 +92,18 @@ mod tests {
         assert!(me.exe.is_some());
         assert!(me.start_boot_ns > 0);
         assert!(all().iter().any(|p| p.pid == me.pid));
+    }
+
+    #[test]
+    fn cgroup_choice_follows_the_kernel_rule() {
+        let v1 = "9:name=systemd:/\n4:memory:/docker/abc\n1:cpu:/docker/abc\n0::/\n";
+        assert_eq!(pick_cgroup(v1).as_deref(), Some("/docker/abc"));
+        let v2 = "0::/system.slice/docker-abc.scope\n";
+        assert_eq!(pick_cgroup(v2).as_deref(), Some("/system.slice/docker-abc.scope"));
+        let hybrid = "4:memory:/\n0::/user.slice\n";
+        assert_eq!(pick_cgroup(hybrid).as_deref(), Some("/user.slice"));
+        assert_eq!(pick_cgroup("0::/\n").as_deref(), Some("/"));
+        assert_eq!(pick_cgroup("garbage"), None);
     }
 
     #[test]

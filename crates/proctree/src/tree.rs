@@ -58,6 +58,7 @@ struct Node {
     parent_exec_id: Option<Arc<str>>,
     exe: Option<Arc<str>>,
     cmdline: Option<Arc<str>>,
+    cgroup: Option<Arc<str>>,
 }
 
 impl Node {
@@ -66,6 +67,7 @@ impl Node {
             + self.exec_id.len()
             + self.exe.as_ref().map_or(0, |s| s.len())
             + self.cmdline.as_ref().map_or(0, |s| s.len())
+            + self.cgroup.as_ref().map_or(0, |s| s.len())
     }
 }
 
@@ -167,6 +169,7 @@ impl ProcessTree {
             parent_exec_id: self.live.get(&e.ppid).map(|p| p.exec_id.clone()),
             exe: e.exe.as_deref().map(Arc::from),
             cmdline: e.cmdline.as_deref().map(Arc::from),
+            cgroup: e.cgroup.as_deref().map(Arc::from),
         }
     }
 
@@ -236,15 +239,16 @@ impl ProcessTree {
                     parent_exec_id: self.live.get(&p.ppid).map(|n| n.exec_id.clone()),
                     exe: None,
                     cmdline: None,
+                    cgroup: None,
                 }
             }
         }
     }
 
     fn on_fork(&mut self, parent: &Process, fork: &Fork) {
-        let (exe, cmdline, parent_exec_id) = match self.find_or_load(parent) {
-            Some(p) => (p.exe.clone(), p.cmdline.clone(), Some(p.exec_id.clone())),
-            None => (None, None, None),
+        let (exe, cmdline, cgroup, parent_exec_id) = match self.find_or_load(parent) {
+            Some(p) => (p.exe.clone(), p.cmdline.clone(), p.cgroup.clone(), Some(p.exec_id.clone())),
+            None => (None, None, None, None),
         };
         let child = Node {
             pid: fork.child_pid,
@@ -254,6 +258,7 @@ impl ProcessTree {
             parent_exec_id,
             exe,
             cmdline,
+            cgroup,
         };
         self.insert_live(child);
     }
@@ -269,6 +274,9 @@ impl ProcessTree {
             node.ppid = p.ppid;
             node.exe = Some(Arc::from(exe));
             node.cmdline = Some(Arc::from(cmdline));
+            if let Some(cgroup) = &exec.cgroup {
+                node.cgroup = Some(Arc::from(cgroup.as_str()));
+            }
         }
     }
 
@@ -297,6 +305,7 @@ impl ProcessTree {
         }
         p.exe = node.exe.as_deref().map(str::to_string);
         p.cmdline = node.cmdline.as_deref().map(str::to_string);
+        p.cgroup = node.cgroup.as_deref().map(str::to_string);
         p.exec_id = Some(node.exec_id.to_string());
         p.parent_exec_id = node.parent_exec_id.as_deref().map(str::to_string);
         let (pid, ppid) = (node.pid, node.ppid);
@@ -347,6 +356,7 @@ mod tests {
                 start_boot_ns: S,
                 exe: Some("/sbin/init".into()),
                 cmdline: Some("init".into()),
+                cgroup: Some("/".into()),
             },
             ProcEntry {
                 pid: 9_000_010,
@@ -354,6 +364,7 @@ mod tests {
                 start_boot_ns: 2 * S,
                 exe: Some("/bin/bash".into()),
                 cmdline: Some("bash -l".into()),
+                cgroup: Some("/docker/c1".into()),
             },
         ]);
         t
@@ -399,6 +410,20 @@ mod tests {
         assert_eq!(p.parent_exec_id.as_deref(), Some(format!("abcd0123:{}:9000010", 2 * S).as_str()));
         let chain: Vec<(u32, Option<&str>)> = p.ancestors.iter().map(|a| (a.pid, a.exe.as_deref())).collect();
         assert_eq!(chain, vec![(9_000_010, Some("/bin/bash")), (9_000_001, Some("/sbin/init"))]);
+    }
+
+    #[test]
+    fn cgroup_is_inherited_and_updated_at_exec() {
+        let mut t = tree();
+        let e = fork_exec(&mut t, proc_(9_000_010, 9_000_001, 2 * S), 9_000_060, 10 * S, "/bin/sh");
+        assert_eq!(e.process.cgroup.as_deref(), Some("/docker/c1"), "inherited from the parent");
+        let mut moved = ev(
+            11 * S,
+            proc_(9_000_060, 9_000_010, 10 * S),
+            Body::Exec(Exec { filename: "/bin/x".into(), cgroup: Some("/docker/c2".into()), ..Default::default() }),
+        );
+        t.enrich(&mut moved);
+        assert_eq!(moved.process.cgroup.as_deref(), Some("/docker/c2"), "the kernel's view at exec wins");
     }
 
     #[test]

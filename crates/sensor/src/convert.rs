@@ -288,6 +288,7 @@ fn exec(rec: &RawRecord<'_>) -> Exec {
         inode: rec.arg(1),
         nlink: rec.arg(0) as u32,
         fs,
+        cgroup: path(rec, 4),
     }
 }
 

@@ -40,7 +40,13 @@ fn exec_record() {
     let bytes = build(
         hdr(l::PN_KIND_EXEC, l::PN_OP_EXECVE, 0),
         [1, 1234, 0xEF53, 0, 0, 0],
-        &[(0, b"/bin/ls", 0), (1, b"ls\0bin\0usr", REV), (2, b"ls\0-la\0/tmp", 0), (3, b"root", REV)],
+        &[
+            (0, b"/bin/ls", 0),
+            (1, b"ls\0bin\0usr", REV),
+            (2, b"ls\0-la\0/tmp", 0),
+            (3, b"root", REV),
+            (4, b"0123abcd\0docker", REV),
+        ],
     );
     let ev = decode(&bytes);
     assert_eq!(ev.time_unix_ns, 1_000_007_000);
@@ -53,6 +59,7 @@ fn exec_record() {
     assert_eq!(e.file.as_deref(), Some("/usr/bin/ls"));
     assert_eq!(e.argv, vec!["ls", "-la", "/tmp"]);
     assert_eq!(e.cwd.as_deref(), Some("/root"));
+    assert_eq!(e.cgroup.as_deref(), Some("/docker/0123abcd"));
     assert_eq!(e.fs.as_deref(), Some("ext4"));
     assert!(!e.memfd && !e.deleted && !e.argv_truncated);
     assert_eq!((e.inode, e.nlink), (1234, 1));
