@@ -12,6 +12,7 @@
 //! marked `exit_inferred`.
 
 mod render;
+mod when;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -19,6 +20,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 pub use render::{render, Format};
+pub use when::parse_time;
 
 /// One file change by a process (successful calls only).
 #[derive(Debug, Clone, PartialEq, Serialize)]
