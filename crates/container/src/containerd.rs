@@ -1,0 +1,147 @@
+//! containerd, through its gRPC API (the `containerd-client` bindings).
+//!
+//! containerd keeps containers per namespace; cgroup paths do not always
+//! say which, so a fetch asks `moby`, `k8s.io` and `default` in turn
+//! (`k8s.io` first for a container in a Kubernetes pod). Pod name,
+//! namespace and uid come from the labels the CRI plugin puts on the
+//! container; the image id is the digest of the image's target. Once the
+//! daemon has answered, a subscription to `/containers/delete` events
+//! starts the grace period of deleted containers.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use containerd_client::events::ContainerDelete;
+use containerd_client::services::v1::containers_client::ContainersClient;
+use containerd_client::services::v1::events_client::EventsClient;
+use containerd_client::services::v1::images_client::ImagesClient;
+use containerd_client::services::v1::{GetContainerRequest, GetImageRequest, SubscribeRequest};
+use event::Container;
+use prost::Message;
+use tonic::metadata::MetadataValue;
+use tonic::transport::Channel;
+use tonic::{Code, Request};
+
+use crate::cgroup::ContainerRef;
+use crate::error::FetchError;
+use crate::grpc::connect_unix;
+use crate::metadata::{non_empty, with_labels, LABEL_CONTAINER_NAME};
+use crate::worker::Ctx;
+
+/// The containerd namespaces asked, in order, for a container outside a pod.
+const NAMESPACES: [&str; 3] = ["moby", "k8s.io", "default"];
+/// The same for a container in a Kubernetes pod.
+const POD_NAMESPACES: [&str; 3] = ["k8s.io", "moby", "default"];
+/// Label nerdctl puts the container name in.
+const LABEL_NERDCTL_NAME: &str = "nerdctl/name";
+
+/// A containerd client, connected on first use and again after a failure.
+pub(crate) struct ContainerdApi {
+    socket: PathBuf,
+    timeout: Duration,
+    channel: Option<Channel>,
+}
+
+impl ContainerdApi {
+    pub fn new(socket: PathBuf, timeout: Duration) -> Self {
+        ContainerdApi { socket, timeout, channel: None }
+    }
+
+    async fn channel(&mut self) -> Result<Channel, FetchError> {
+        if let Some(channel) = &self.channel {
+            return Ok(channel.clone());
+        }
+        let channel = connect_unix(&self.socket).await?;
+        self.channel = Some(channel.clone());
+        Ok(channel)
+    }
+
+    /// The container `r` from the first namespace that has it.
+    pub async fn fetch(&mut self, r: &ContainerRef) -> Result<Option<Container>, FetchError> {
+        let channel = self.channel().await?;
+        let namespaces = if r.pod_uid.is_some() { POD_NAMESPACES } else { NAMESPACES };
+        for namespace in namespaces {
+            let request = in_namespace(GetContainerRequest { id: r.id.clone() }, namespace);
+            match ContainersClient::new(channel.clone()).get(request).await {
+                Ok(answer) => {
+                    let found = answer.into_inner().container.ok_or_else(|| {
+                        FetchError::Malformed(format!("containerd answered Get({}) without a container", r.id))
+                    })?;
+                    let image_id = image_digest(channel.clone(), namespace, &found.image).await;
+                    let labels: BTreeMap<String, String> = found.labels.into_iter().collect();
+                    let mut c = with_labels(r, labels);
+                    c.name = c.labels.get(LABEL_CONTAINER_NAME).or_else(|| c.labels.get(LABEL_NERDCTL_NAME)).cloned();
+                    c.image = non_empty(found.image);
+                    c.image_id = image_id;
+                    return Ok(Some(c));
+                }
+                Err(status) if status.code() == Code::NotFound => continue,
+                Err(status) => {
+                    self.channel = None;
+                    return Err(status.into());
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Follows container deletions until the resolver stops.
+    pub async fn watch(mut self, ctx: Ctx) {
+        loop {
+            let wait = match self.follow_deletes(&ctx).await {
+                Ok(()) => ctx.retry_min(),
+                Err(e) => {
+                    self.channel = None;
+                    ctx.failed(&e)
+                }
+            };
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    async fn follow_deletes(&mut self, ctx: &Ctx) -> Result<(), FetchError> {
+        let channel = tokio::time::timeout(self.timeout, self.channel())
+            .await
+            .map_err(|_| FetchError::Timeout(self.timeout))??;
+        let request = SubscribeRequest { filters: vec![r#"topic=="/containers/delete""#.to_owned()] };
+        let mut client = EventsClient::new(channel);
+        let mut events = tokio::time::timeout(self.timeout, client.subscribe(request))
+            .await
+            .map_err(|_| FetchError::Timeout(self.timeout))??
+            .into_inner();
+        tracing::debug!("following containerd container deletions");
+        while let Some(envelope) = events.message().await? {
+            ctx.succeeded();
+            let Some(any) = envelope.event else { continue };
+            match ContainerDelete::decode(any.value.as_slice()) {
+                Ok(deleted) => ctx.mark_gone(&deleted.id),
+                Err(e) => tracing::debug!(error = %e, topic = %envelope.topic, "undecodable containerd event"),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The digest of image `name` in `namespace`; `None` when it cannot be had
+/// (the container's other metadata is still worth keeping).
+async fn image_digest(channel: Channel, namespace: &'static str, name: &str) -> Option<String> {
+    if name.is_empty() {
+        return None;
+    }
+    let request = in_namespace(GetImageRequest { name: name.to_owned() }, namespace);
+    match ImagesClient::new(channel).get(request).await {
+        Ok(answer) => answer.into_inner().image.and_then(|i| i.target).and_then(|t| non_empty(t.digest)),
+        Err(status) => {
+            tracing::debug!(image = name, namespace, %status, "containerd image lookup failed");
+            None
+        }
+    }
+}
+
+/// A request scoped to a containerd namespace.
+fn in_namespace<T>(message: T, namespace: &'static str) -> Request<T> {
+    let mut request = Request::new(message);
+    request.metadata_mut().insert("containerd-namespace", MetadataValue::from_static(namespace));
+    request
+}
