@@ -117,13 +117,24 @@ stop_daemon() {
     rm -f "$PIDFILE" "$SOCKET"
 }
 
+# Tests may start it concurrently (nextest runs test binaries in parallel).
+lock() {
+    mkdir -p "$RUN_DIR"
+    exec 9>"$RUN_DIR/lock"
+    flock -w 120 9 || die "could not lock $RUN_DIR/lock within 120 s"
+}
+
 case ${1:-} in
 start)
+    lock
     start_daemon
     import_image
     echo "unix://$SOCKET"
     ;;
-stop) stop_daemon ;;
+stop)
+    lock
+    stop_daemon
+    ;;
 status) answers ;;
 *)
     echo "usage: $0 start|stop|status" >&2

@@ -52,6 +52,11 @@ impl Cache {
         }
     }
 
+    /// A fetch for `id` is queued or running.
+    pub fn is_pending(&self, id: &str) -> bool {
+        self.pending.contains(id)
+    }
+
     /// Marks `id` as being fetched; false when it already is.
     pub fn begin_fetch(&mut self, id: &str) -> bool {
         self.pending.insert(id.to_owned())

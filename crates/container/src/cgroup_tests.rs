@@ -58,12 +58,16 @@ fn kubepods_cgroupfs_crio() {
 #[test]
 fn kubepods_systemd_containerd() {
     expect(
-        &format!("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod{UID_US}.slice/cri-containerd-{ID}.scope"),
+        &format!(
+            "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod{UID_US}.slice/cri-containerd-{ID}.scope"
+        ),
         Runtime::Containerd,
         Some(UID),
     );
     expect(
-        &format!("/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod{UID_US}.slice/cri-containerd-{ID}.scope"),
+        &format!(
+            "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod{UID_US}.slice/cri-containerd-{ID}.scope"
+        ),
         Runtime::Containerd,
         Some(UID),
     );
@@ -130,7 +134,9 @@ fn crio_scope() {
 #[test]
 fn crio_conmon_is_not_the_container() {
     reject(&format!("/system.slice/crio-conmon-{ID}.scope"));
-    reject(&format!("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod{UID_US}.slice/crio-conmon-{ID}.scope"));
+    reject(&format!(
+        "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod{UID_US}.slice/crio-conmon-{ID}.scope"
+    ));
     reject(&format!("/kubepods/burstable/pod{UID}/crio-conmon-{ID}"));
 }
 

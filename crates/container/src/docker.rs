@@ -45,8 +45,7 @@ impl DockerApi {
         let secs = self.timeout.as_secs().max(1);
         // Ask the daemon which API version it speaks: a fixed version is
         // refused by daemons older or much newer than it.
-        let client =
-            Docker::connect_with_unix(&path, secs, bollard::API_DEFAULT_VERSION)?.negotiate_version().await?;
+        let client = Docker::connect_with_unix(&path, secs, bollard::API_DEFAULT_VERSION)?.negotiate_version().await?;
         self.client = Some(client.clone());
         Ok(client)
     }
@@ -103,7 +102,9 @@ impl DockerApi {
             Some("start") | Some("rename") => match tokio::time::timeout(self.timeout, self.fetch(&r)).await {
                 Ok(Ok(Some(container))) => ctx.store(container),
                 Ok(Ok(None)) => {}
-                Ok(Err(e)) => tracing::debug!(runtime = %self.runtime, id = %r.id, error = %e, "inspect after event failed"),
+                Ok(Err(e)) => {
+                    tracing::debug!(runtime = %self.runtime, id = %r.id, error = %e, "inspect after event failed")
+                }
                 Err(_) => tracing::debug!(runtime = %self.runtime, id = %r.id, "inspect after event timed out"),
             },
             Some("destroy") | Some("remove") => ctx.mark_gone(&r.id),

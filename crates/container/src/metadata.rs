@@ -64,15 +64,11 @@ mod tests {
 
     #[test]
     fn pod_fields_from_labels() {
-        let labels: BTreeMap<String, String> = [
-            (LABEL_POD_NAME, "web-0"),
-            (LABEL_POD_NAMESPACE, "shop"),
-            (LABEL_POD_UID, "1234"),
-            ("team", "blue"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
+        let labels: BTreeMap<String, String> =
+            [(LABEL_POD_NAME, "web-0"), (LABEL_POD_NAMESPACE, "shop"), (LABEL_POD_UID, "1234"), ("team", "blue")]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect();
         let c = with_labels(&reference(), labels);
         assert_eq!(c.pod.as_deref(), Some("web-0"));
         assert_eq!(c.namespace.as_deref(), Some("shop"));

@@ -109,7 +109,8 @@ impl Resolver {
     /// Starts the background thread that talks to the runtimes. Nothing is
     /// asked of a runtime until a lookup names one of its containers.
     pub fn start(opts: ResolverOptions) -> Resolver {
-        let shared = Arc::new(Shared { cache: Mutex::new(Cache::new(opts.cache_capacity)), counters: Counters::default() });
+        let shared =
+            Arc::new(Shared { cache: Mutex::new(Cache::new(opts.cache_capacity)), counters: Counters::default() });
         let capacity = opts.request_queue.max(1);
         let (queues, receivers): (Vec<_>, Vec<_>) = Runtime::ALL.iter().map(|_| mpsc::channel(capacity)).unzip();
         let (stop, stopped) = oneshot::channel();
@@ -156,6 +157,12 @@ impl Resolver {
             }
         }
         id_only(r)
+    }
+
+    /// Metadata for `id` is being fetched right now (a caller may wait a
+    /// little for it).
+    pub fn is_pending(&self, id: &str) -> bool {
+        self.shared.cache().is_pending(id)
     }
 
     /// The resolver's counters now.

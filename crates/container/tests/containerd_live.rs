@@ -1,0 +1,114 @@
+//! Live: a container started with `ctr` in the containerd that the private
+//! test dockerd manages is found from its cgroup (`/default/<id>`) and
+//! resolved through the containerd gRPC API.
+//!
+//! Needs root and `scripts/dockerd-for-tests.sh` (docker.io brings
+//! containerd and ctr); skipped with a message otherwise, failed when
+//! PANOPTES_PRIVILEGED_TESTS=1.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use panoptes_container::{from_proc_cgroup, Resolver, ResolverOptions, Runtime};
+use support::eventually;
+use support::live::{
+    docker_ready, nowhere, output, run, unavailable, unique_id, CONTAINERD_SOCKET, DOCKER_SOCKET, IMAGE,
+};
+
+/// containerd namespace of the test container (one the resolver asks).
+const NAMESPACE: &str = "default";
+/// How the imported image is named inside containerd.
+const CTR_IMAGE: &str = "docker.io/panoptes-test/busybox:latest";
+
+fn ctr(args: &[&str]) -> String {
+    let mut all = vec!["-a", CONTAINERD_SOCKET, "-n", NAMESPACE];
+    all.extend_from_slice(args);
+    run("ctr", &all)
+}
+
+/// Kills and deletes the task and container however the test ends.
+struct Removed(String);
+
+impl Drop for Removed {
+    fn drop(&mut self) {
+        let base = ["-a", CONTAINERD_SOCKET, "-n", NAMESPACE];
+        let id = self.0.as_str();
+        let _ = output("ctr", &[&base[..], &["tasks", "kill", "-s", "SIGKILL", id]].concat());
+        for _ in 0..50 {
+            let out = output("ctr", &[&base[..], &["tasks", "rm", "-f", id]].concat());
+            if out.status.success() || String::from_utf8_lossy(&out.stderr).contains("not found") {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = output("ctr", &[&base[..], &["containers", "rm", id]].concat());
+    }
+}
+
+/// The test image inside containerd's `default` namespace, imported from dockerd.
+fn import_image() {
+    if ctr(&["images", "ls", "-q"]).lines().any(|l| l == CTR_IMAGE) {
+        return;
+    }
+    let save = format!(
+        "docker -H unix://{DOCKER_SOCKET} save {IMAGE} | ctr -a {CONTAINERD_SOCKET} -n {NAMESPACE} images import -"
+    );
+    run("sh", &["-c", &save]);
+}
+
+#[test]
+fn ctr_container_resolves_through_containerd() {
+    if !docker_ready() {
+        return;
+    }
+    if !Path::new(CONTAINERD_SOCKET).exists() {
+        unavailable(&format!("dockerd's containerd socket {CONTAINERD_SOCKET} is missing"));
+        return;
+    }
+    import_image();
+    let id = unique_id();
+    ctr(&["run", "-d", "--label", "team=green", CTR_IMAGE, &id, "sleep", "30"]);
+    let _cleanup = Removed(id.clone());
+
+    let pid = ctr(&["tasks", "ls"])
+        .lines()
+        .find_map(|l| {
+            let mut f = l.split_whitespace();
+            (f.next() == Some(id.as_str())).then(|| f.next().map(str::to_owned)).flatten()
+        })
+        .expect("the task's pid in `ctr tasks ls`");
+    let cgroup = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).expect("read the task's cgroup");
+    let found = from_proc_cgroup(&cgroup).unwrap_or_else(|| panic!("no container in {cgroup}"));
+    assert_eq!((found.id.as_str(), found.runtime), (id.as_str(), Runtime::Containerd), "{cgroup}");
+
+    let digest = ctr(&["images", "ls"])
+        .lines()
+        .find(|l| l.starts_with(CTR_IMAGE))
+        .and_then(|l| l.split_whitespace().find(|f| f.starts_with("sha256:")))
+        .map(str::to_owned)
+        .expect("the image digest in `ctr images ls`");
+
+    let dir = tempfile::tempdir().unwrap();
+    let resolver = Resolver::start(ResolverOptions {
+        docker_socket: nowhere(dir.path(), "docker.sock"),
+        containerd_socket: PathBuf::from(CONTAINERD_SOCKET),
+        podman_socket: nowhere(dir.path(), "podman.sock"),
+        crio_socket: nowhere(dir.path(), "crio.sock"),
+        ..ResolverOptions::default()
+    });
+    assert!(
+        eventually(Duration::from_secs(10), || resolver.lookup(&found).image.is_some()),
+        "no metadata: {:?}",
+        resolver.stats()
+    );
+    let c = resolver.lookup(&found);
+    assert_eq!(c.id, id);
+    assert_eq!(c.runtime, "containerd");
+    assert_eq!(c.image.as_deref(), Some(CTR_IMAGE));
+    assert_eq!(c.image_id.as_deref(), Some(digest.as_str()));
+    assert_eq!(c.labels.get("team").map(String::as_str), Some("green"));
+    assert_eq!(c.name, None, "ctr containers have no name label");
+    assert_eq!(resolver.stats().warnings, 0, "{:?}", resolver.stats());
+}
