@@ -59,7 +59,7 @@ start_daemon() {
             --data-root "$DATA_ROOT" \
             --exec-root "$EXEC_ROOT" \
             --pidfile "$PIDFILE" \
-            >>"$LOG" 2>&1 </dev/null &
+            >>"$LOG" 2>&1 </dev/null 9>&- &
     fi
     local i
     for ((i = 0; i < 600; i++)); do
