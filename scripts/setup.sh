@@ -22,10 +22,11 @@ fi
 # build: clang/llvm (BPF objects), libbpf headers, bpftool (BTF / vmlinux.h),
 #        pkg-config, make, gcc, libelf/zlib headers
 # tests/bench: strace, bpftrace, busybox-static, util-linux (unshare), python3,
-#        iproute2
+#        iproute2, docker.io (a private dockerd for container tests),
+#        libc6-dev (static storm binaries for the container benchmark)
 PACKAGES=(
     clang llvm libbpf-dev bpftool pkg-config make gcc libelf-dev zlib1g-dev
-    strace bpftrace busybox-static util-linux python3 iproute2
+    strace bpftrace busybox-static util-linux python3 iproute2 docker.io libc6-dev
 )
 
 is_installed() {

@@ -27,6 +27,9 @@ if [[ ${EUID:-$(id -u)} -ne 0 ]]; then
     echo "test: WARNING: not running as root; privileged end-to-end tests will fail or skip" >&2
 fi
 export PANOPTES_PRIVILEGED_TESTS=1
+# Container tests start a private dockerd on demand (idempotent); stop it,
+# by pid, whatever happens.
+trap 'bash scripts/dockerd-for-tests.sh stop >/dev/null 2>&1 || true' EXIT
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 export RUST_BACKTRACE="${RUST_BACKTRACE:-1}"
 

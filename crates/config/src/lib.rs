@@ -36,6 +36,8 @@ pub struct RawConfig {
     pub sensor: SensorSection,
     pub pipeline: PipelineSection,
     pub process_tree: TreeSection,
+    pub store: StoreSection,
+    pub containers: ContainersSection,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -125,6 +127,76 @@ impl Default for TreeSection {
     }
 }
 
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreSection {
+    /// Keep events and alerts in the embedded SQLite store.
+    pub enabled: bool,
+    /// Database file.
+    pub path: String,
+    /// Delete events older than this many hours (0 = keep by age forever).
+    pub max_age_hours: u64,
+    /// Keep the database under this many MiB by deleting the oldest events
+    /// (0 = no size limit).
+    pub max_size_mib: u64,
+}
+
+impl Default for StoreSection {
+    fn default() -> Self {
+        StoreSection {
+            enabled: true,
+            path: "/var/lib/panoptes/panoptes.db".into(),
+            max_age_hours: 24 * 7,
+            max_size_mib: 1024,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ContainersSection {
+    /// Attach container metadata (name, image, labels, pod) to events.
+    pub enabled: bool,
+    pub docker_socket: String,
+    pub containerd_socket: String,
+    pub podman_socket: String,
+    pub crio_socket: String,
+    /// How long events of a newly seen container may wait (in order) for
+    /// its metadata before they go out with the id alone.
+    pub metadata_wait_ms: u64,
+}
+
+impl Default for ContainersSection {
+    fn default() -> Self {
+        ContainersSection {
+            enabled: true,
+            docker_socket: "/var/run/docker.sock".into(),
+            containerd_socket: "/run/containerd/containerd.sock".into(),
+            podman_socket: "/run/podman/podman.sock".into(),
+            crio_socket: "/var/run/crio/crio.sock".into(),
+            metadata_wait_ms: 2000,
+        }
+    }
+}
+
+/// The store as configured (None in `Config::store` when disabled).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoreConfig {
+    pub path: PathBuf,
+    pub max_age: Option<Duration>,
+    pub max_bytes: Option<u64>,
+}
+
+/// Runtime sockets (None in `Config::containers` when disabled).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContainersConfig {
+    pub docker_socket: PathBuf,
+    pub containerd_socket: PathBuf,
+    pub podman_socket: PathBuf,
+    pub crio_socket: PathBuf,
+    pub metadata_wait: Duration,
+}
+
 /// One output sink.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Output {
@@ -148,6 +220,8 @@ pub struct Config {
     pub queue_capacity: usize,
     pub exit_linger: Duration,
     pub max_processes: usize,
+    pub store: Option<StoreConfig>,
+    pub containers: Option<ContainersConfig>,
 }
 
 impl RawConfig {
@@ -206,6 +280,43 @@ impl RawConfig {
                 "must be at most 3600",
             ));
         }
+        let store = if self.store.enabled {
+            if self.store.path.is_empty() {
+                return Err(invalid("store.path", "", "must name a file when store.enabled is true"));
+            }
+            Some(StoreConfig {
+                path: PathBuf::from(&self.store.path),
+                max_age: (self.store.max_age_hours > 0).then(|| Duration::from_secs(self.store.max_age_hours * 3600)),
+                max_bytes: (self.store.max_size_mib > 0).then(|| self.store.max_size_mib << 20),
+            })
+        } else {
+            None
+        };
+        let c = &self.containers;
+        for (key, value) in [
+            ("containers.docker_socket", &c.docker_socket),
+            ("containers.containerd_socket", &c.containerd_socket),
+            ("containers.podman_socket", &c.podman_socket),
+            ("containers.crio_socket", &c.crio_socket),
+        ] {
+            if !value.starts_with('/') {
+                return Err(ConfigError::Invalid {
+                    key,
+                    value: value.clone(),
+                    reason: "must be an absolute socket path".into(),
+                });
+            }
+        }
+        let containers = c.enabled.then(|| ContainersConfig {
+            docker_socket: PathBuf::from(&c.docker_socket),
+            containerd_socket: PathBuf::from(&c.containerd_socket),
+            podman_socket: PathBuf::from(&c.podman_socket),
+            crio_socket: PathBuf::from(&c.crio_socket),
+            metadata_wait: Duration::from_millis(c.metadata_wait_ms),
+        });
+        if c.metadata_wait_ms > 60_000 {
+            return Err(invalid("containers.metadata_wait_ms", c.metadata_wait_ms, "must be at most 60000"));
+        }
         Ok(Config {
             outputs,
             kinds,
@@ -217,6 +328,8 @@ impl RawConfig {
             queue_capacity: self.pipeline.queue_capacity,
             exit_linger: Duration::from_secs(self.process_tree.exit_linger_secs),
             max_processes: self.process_tree.max_processes,
+            store,
+            containers,
         })
     }
 }
@@ -330,6 +443,8 @@ mod tests {
             ("[sensor]\nwatch_paths = [\"etc/shadow\"]", "sensor.watch_paths", "etc/shadow"),
             ("[sensor]\nwatch_paths = [\"/home/*/.ssh\"]", "sensor.watch_paths", "/home/*/.ssh"),
             ("[pipeline]\nqueue_capacity = 0", "pipeline.queue_capacity", "0"),
+            ("[store]\npath = \"\"", "store.path", ""),
+            ("[containers]\ndocker_socket = \"docker.sock\"", "containers.docker_socket", "docker.sock"),
         ];
         for (toml, key, value) in cases {
             let err = RawConfig::from_toml(toml).unwrap().validate().unwrap_err().to_string();

@@ -2,6 +2,7 @@
 //! and hands it to the crate that does the work. Nothing else lives here.
 
 mod run;
+mod tree;
 
 use std::process::ExitCode;
 
@@ -19,8 +20,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Watch this host: eBPF sensor, process tree, outputs.
+    /// Watch this host: eBPF sensor, process tree, containers, store, outputs.
     Run(run::RunArgs),
+    /// Process tree of a container or host process, with the files each changed.
+    Tree(tree::TreeArgs),
 }
 
 fn main() -> ExitCode {
@@ -36,5 +39,6 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Run(args) => run::main(args),
+        Command::Tree(args) => tree::main(args),
     }
 }

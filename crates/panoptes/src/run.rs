@@ -45,6 +45,21 @@ pub struct RunArgs {
     /// Cap on tracked processes. Key: process_tree.max_processes.
     #[arg(long, value_name = "N")]
     max_processes: Option<usize>,
+    /// SQLite store file. Key: store.path.
+    #[arg(long = "store", value_name = "PATH")]
+    store_path: Option<String>,
+    /// Do not store events. Key: store.enabled = false.
+    #[arg(long)]
+    no_store: bool,
+    /// Do not resolve container metadata. Key: containers.enabled = false.
+    #[arg(long)]
+    no_containers: bool,
+    /// Docker Engine API socket. Key: containers.docker_socket.
+    #[arg(long, value_name = "PATH")]
+    docker_socket: Option<String>,
+    /// containerd socket. Key: containers.containerd_socket.
+    #[arg(long, value_name = "PATH")]
+    containerd_socket: Option<String>,
 }
 
 impl RunArgs {
@@ -78,6 +93,21 @@ impl RunArgs {
         }
         if let Some(v) = self.max_processes {
             raw.process_tree.max_processes = v;
+        }
+        if let Some(v) = self.store_path {
+            raw.store.path = v;
+        }
+        if self.no_store {
+            raw.store.enabled = false;
+        }
+        if self.no_containers {
+            raw.containers.enabled = false;
+        }
+        if let Some(v) = self.docker_socket {
+            raw.containers.docker_socket = v;
+        }
+        if let Some(v) = self.containerd_socket {
+            raw.containers.containerd_socket = v;
         }
     }
 }

@@ -64,7 +64,7 @@ impl KindCounters {
 }
 
 /// Drop hops, in pipeline order.
-pub const HOPS: [&str; 3] = ["kernel_ringbuf", "decode", "sensor_queue"];
+pub const HOPS: [&str; 4] = ["kernel_ringbuf", "decode", "sensor_queue", "store_queue"];
 
 #[derive(Default)]
 pub struct Counters {
@@ -78,8 +78,13 @@ pub struct Counters {
     pub decode: KindCounters,
     /// Sensor → processing queue was full.
     pub sensor_queue: KindCounters,
+    /// Store writer queue was full (the event still reached the sinks).
+    pub store_queue: KindCounters,
     /// Sink write failures (events not written to one sink).
     pub sink_errors: AtomicU64,
+    /// Events sent on without container metadata because the wait for it
+    /// ran out.
+    pub container_wait_expired: AtomicU64,
 }
 
 impl Counters {
@@ -88,6 +93,7 @@ impl Counters {
             "kernel_ringbuf" => Some(&self.kernel_ringbuf),
             "decode" => Some(&self.decode),
             "sensor_queue" => Some(&self.sensor_queue),
+            "store_queue" => Some(&self.store_queue),
             _ => None,
         }
     }

@@ -7,6 +7,7 @@
 //! evicts exited processes and turns drop-counter movements into `loss`
 //! events once a second.
 
+mod containers;
 mod counters;
 pub mod human;
 mod sinks;
@@ -23,6 +24,9 @@ use event::time::BootClock;
 use event::{Event, EventKind, Process};
 use proctree::{ProcessTree, TreeOptions};
 use sensor::{record_to_event, EbpfError, EbpfOptions, EbpfSensor};
+use store::{StoreError, StoreOptions, StoreWriter};
+
+use crate::containers::Containers;
 
 pub use counters::{Counters, KindCounters, LossTracker};
 pub use sinks::{SinkOpenError, Sinks};
@@ -45,12 +49,79 @@ pub enum PipelineError {
     Sensor(#[from] EbpfError),
     #[error("cannot start the sensor thread: {0}")]
     Thread(std::io::Error),
+    #[error("store: {0} (use --store PATH to put it elsewhere, or --no-store)")]
+    Store(#[from] StoreError),
+}
+
+/// Where enriched events go after the process tree.
+struct Outputs {
+    sinks: Sinks,
+    store: Option<StoreWriter>,
+    containers: Option<Containers>,
+    /// Some consumer wants the JSON form (rendered once per event).
+    json: bool,
+}
+
+impl Outputs {
+    /// Container enrichment; events of a container whose metadata is being
+    /// fetched wait (in order, bounded) until it arrives or the wait ends.
+    fn deliver(&mut self, mut ev: Event, counters: &Counters, wanted: bool) {
+        match self.containers.as_mut() {
+            Some(c) => {
+                ev.container = c.lookup(&ev.process);
+                if let Some(ready) = c.hold(ev, wanted, counters) {
+                    for (ev, wanted) in ready {
+                        self.emit(ev, counters, wanted);
+                    }
+                }
+            }
+            None => self.emit(ev, counters, wanted),
+        }
+    }
+
+    /// Releases held events whose metadata arrived or whose wait is over
+    /// (all of them when `all`).
+    fn release(&mut self, counters: &Counters, all: bool) {
+        let ready = match self.containers.as_mut() {
+            Some(c) => c.release(counters, all),
+            None => return,
+        };
+        for (ev, wanted) in ready {
+            self.emit(ev, counters, wanted);
+        }
+    }
+
+    fn emit(&mut self, ev: Event, counters: &Counters, wanted: bool) {
+        if !wanted {
+            return;
+        }
+        let kind = ev.kind();
+        let json = self.json.then(|| ev.to_json());
+        self.sinks.write(&ev, json.as_deref(), counters);
+        if let (Some(store), Some(json)) = (&self.store, json.as_deref()) {
+            if !store.submit(&ev, json) {
+                counters.store_queue.inc(Some(kind));
+            }
+        }
+        counters.emitted.inc(Some(kind));
+    }
 }
 
 /// Runs until `stop` is set or the configured duration passes.
 pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<Summary, PipelineError> {
     let started = Instant::now();
-    let mut sinks = Sinks::open(&cfg.outputs)?;
+    let sinks = Sinks::open(&cfg.outputs)?;
+    let store = match &cfg.store {
+        Some(s) => Some(StoreWriter::start(StoreOptions {
+            max_age: s.max_age,
+            max_bytes: s.max_bytes,
+            ..StoreOptions::at(&s.path)
+        })?),
+        None => None,
+    };
+    let json = sinks.wants_json() || store.is_some();
+    let containers = cfg.containers.as_ref().map(Containers::start);
+    let mut outputs = Outputs { sinks, store, containers, json };
 
     // The tree needs process lifecycle events whatever the user narrows
     // the output to.
@@ -95,23 +166,29 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<Summary, PipelineError> {
     }
     let mut loss = LossTracker::default();
     let mut last_tick = Instant::now();
-    process_loop(&rx, &mut tree, &mut sinks, &counters, &wanted, |tree, sinks| {
+    process_loop(&rx, &mut tree, &mut outputs, &counters, &wanted, |tree, outputs| {
         if stop.load(Ordering::Relaxed) || cfg.duration.is_some_and(|d| started.elapsed() >= d) {
             sensor_stop.store(true, Ordering::Relaxed);
         }
+        outputs.release(&counters, false);
         if last_tick.elapsed() >= TICK {
             last_tick = Instant::now();
             tree.evict(BootClock::boot_now_ns());
-            emit_loss(&mut loss, &counters, sinks);
-            sinks.flush(&counters);
+            emit_loss(&mut loss, &counters, outputs);
+            outputs.sinks.flush(&counters);
         }
     });
     if sensor_thread.join().is_err() {
         tracing::error!("sensor thread panicked");
     }
-    emit_loss(&mut loss, &counters, &mut sinks);
-    sinks.flush(&counters);
-    Ok(Summary::new(&counters, &tree.stats(), &report, started.elapsed()))
+    outputs.release(&counters, true);
+    emit_loss(&mut loss, &counters, &mut outputs);
+    outputs.sinks.flush(&counters);
+    let store_stats = outputs.store.take().map(StoreWriter::close);
+    let container_stats = outputs.containers.as_ref().map(|c| c.resolver().stats());
+    Ok(Summary::new(&counters, &tree.stats(), &report, started.elapsed())
+        .with_store(store_stats)
+        .with_containers(container_stats))
 }
 
 /// Receives until the sensor thread hangs up, calling `tick` between
@@ -119,29 +196,26 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<Summary, PipelineError> {
 fn process_loop(
     rx: &Receiver<Event>,
     tree: &mut ProcessTree,
-    sinks: &mut Sinks,
+    outputs: &mut Outputs,
     counters: &Counters,
     wanted: &[bool],
-    mut tick: impl FnMut(&mut ProcessTree, &mut Sinks),
+    mut tick: impl FnMut(&mut ProcessTree, &mut Outputs),
 ) {
     loop {
         match rx.recv_timeout(Duration::from_millis(POLL_MS as u64)) {
             Ok(mut ev) => {
                 tree.enrich(&mut ev);
-                let kind = ev.kind();
-                if wanted[kind as usize] {
-                    sinks.write(&ev, counters);
-                    counters.emitted.inc(Some(kind));
-                }
+                let wanted = wanted[ev.kind() as usize];
+                outputs.deliver(ev, counters, wanted);
             }
-            Err(RecvTimeoutError::Timeout) => sinks.flush(counters),
+            Err(RecvTimeoutError::Timeout) => outputs.sinks.flush(counters),
             Err(RecvTimeoutError::Disconnected) => return,
         }
-        tick(tree, sinks);
+        tick(tree, outputs);
     }
 }
 
-fn emit_loss(loss: &mut LossTracker, counters: &Counters, sinks: &mut Sinks) {
+fn emit_loss(loss: &mut LossTracker, counters: &Counters, outputs: &mut Outputs) {
     for body in loss.poll(counters) {
         let now = BootClock::boot_now_ns();
         let ev = Event {
@@ -152,8 +226,7 @@ fn emit_loss(loss: &mut LossTracker, counters: &Counters, sinks: &mut Sinks) {
             body,
         };
         tracing::warn!(event = %human::detail(&ev.body), "events dropped");
-        sinks.write(&ev, counters);
-        counters.emitted.inc(Some(EventKind::Loss));
+        outputs.deliver(ev, counters, true);
     }
 }
 

@@ -93,16 +93,25 @@ impl Sinks {
         Ok(Sinks { sinks })
     }
 
-    /// Writes one event to every sink that takes it. JSON is rendered once.
-    pub fn write(&mut self, ev: &Event, counters: &Counters) {
-        let mut json: Option<String> = None;
+    /// Some sink writes JSON lines.
+    pub fn wants_json(&self) -> bool {
+        self.sinks.iter().any(|s| s.json)
+    }
+
+    /// Writes one event to every sink that takes it. `json` is the event's
+    /// JSON when the caller rendered it already.
+    pub fn write(&mut self, ev: &Event, json: Option<&str>, counters: &Counters) {
+        let mut rendered: Option<String> = None;
         for sink in &mut self.sinks {
             // Alerts arrive with the rules engine; event kinds never match.
             if sink.alerts_only {
                 continue;
             }
             let result = if sink.json {
-                let line = json.get_or_insert_with(|| ev.to_json());
+                let line = match json {
+                    Some(j) => j,
+                    None => rendered.get_or_insert_with(|| ev.to_json()).as_str(),
+                };
                 sink.target.write_all(line.as_bytes()).and_then(|_| sink.target.write_all(b"\n"))
             } else {
                 writeln!(sink.target, "{}", human::line(ev))

@@ -33,6 +33,10 @@ pub struct Summary {
     pub programs_off: Vec<ProgramOff>,
     pub kinds_off: Vec<String>,
     pub process_tree: TreeStats,
+    /// Store writer counters, when the store is on.
+    pub store: Option<serde_json::Value>,
+    /// Container resolver counters, when enrichment is on.
+    pub containers: Option<serde_json::Value>,
 }
 
 impl Summary {
@@ -57,7 +61,19 @@ impl Summary {
                 .collect(),
             kinds_off: report.kinds_off.iter().map(|k| k.name().to_string()).collect(),
             process_tree: tree.clone(),
+            store: None,
+            containers: None,
         }
+    }
+
+    pub fn with_store(mut self, stats: Option<impl Serialize>) -> Summary {
+        self.store = stats.and_then(|s| serde_json::to_value(s).ok());
+        self
+    }
+
+    pub fn with_containers(mut self, stats: Option<impl Serialize>) -> Summary {
+        self.containers = stats.and_then(|s| serde_json::to_value(s).ok());
+        self
     }
 
     /// The human report for stderr.
@@ -89,10 +105,24 @@ impl Summary {
             t.proc_reads,
             t.approx_bytes / 1024
         );
+        if let Some(store) = &self.store {
+            out += &format!("  store:           {}\n", compact(store));
+        }
+        if let Some(containers) = &self.containers {
+            out += &format!("  containers:      {}\n", compact(containers));
+        }
         if !self.kinds_off.is_empty() {
             out += &format!("  kinds off:       {}\n", self.kinds_off.join(" "));
         }
         out
+    }
+}
+
+/// `{"a":1,"b":2}` as `a=1 b=2`.
+fn compact(v: &serde_json::Value) -> String {
+    match v.as_object() {
+        Some(map) => map.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" "),
+        None => v.to_string(),
     }
 }
 

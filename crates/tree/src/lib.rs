@@ -35,6 +35,14 @@ pub struct FileChange {
     pub mode: Option<String>,
 }
 
+/// One program image a process ran (a process may exec several times).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExecStep {
+    pub time: String,
+    pub exe: Option<String>,
+    pub argv: Vec<String>,
+}
+
 /// One process instance and its children.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ProcNode {
@@ -55,6 +63,9 @@ pub struct ProcNode {
     /// the root for orientation.
     pub outside: bool,
     pub exec_ids: Vec<String>,
+    /// Every image it exec'd while watched, in order (`exe`/`argv` above are
+    /// the last; a child that never exec'd shows its parent's).
+    pub execs: Vec<ExecStep>,
     pub files: Vec<FileChange>,
     pub children: Vec<ProcNode>,
 }
@@ -152,15 +163,27 @@ impl Builder {
                 let child =
                     (f["child_pid"].as_u64().unwrap_or(0) as u32, f["child_start_boot_ns"].as_u64().unwrap_or(0));
                 self.forked_by.insert(child, key);
+                let (exe, argv, cwd) = {
+                    let parent = self.node(key);
+                    (parent.exe.clone(), parent.argv.clone(), parent.cwd.clone())
+                };
                 let node = self.node(child);
                 node.start_time.get_or_insert(time);
+                if node.exe.is_none() && node.execs.is_empty() {
+                    node.exe = exe;
+                    node.argv = argv;
+                }
+                if node.cwd.is_none() {
+                    node.cwd = cwd;
+                }
             }
             "exec" if ok(&ev["exec"]) => {
                 let e = &ev["exec"];
                 let node = self.node(key);
                 node.exe = s(&e["file"]).or_else(|| s(&e["filename"]));
                 node.argv = strings(&e["argv"]);
-                node.cwd = s(&e["cwd"]);
+                node.cwd = s(&e["cwd"]).or(node.cwd.take());
+                node.execs.push(ExecStep { time, exe: node.exe.clone(), argv: node.argv.clone() });
             }
             "exit" => {
                 let node = self.node(key);

@@ -116,12 +116,17 @@ fn container_tree_has_edges_files_and_inferred_exits() {
     assert_eq!(touch.exe.as_deref(), Some("/bin/touch"));
     assert_eq!(touch.cwd.as_deref(), Some("/tmp"));
     assert_eq!(touch.exec_ids, vec!["b:2000:101", "b:2500:101"]);
+    assert_eq!(touch.execs.len(), 1);
+    assert_eq!(touch.execs[0].argv, vec!["touch", "/tmp/x"]);
     let ops: Vec<(&str, &str)> = touch.files.iter().map(|f| (f.op, f.path.as_str())).collect();
     assert_eq!(ops, vec![("create", "/tmp/x"), ("chmod", "/tmp/x")], "failed opens are not changes");
     assert_eq!(touch.files[1].mode.as_deref(), Some("0o4755"));
     assert!(!touch.exit_inferred);
 
     let mover = &init.children[1];
+    assert_eq!(mover.argv, vec!["sh", "-c", "run"], "a child that never exec'd runs its parent's image");
+    assert_eq!(mover.cwd.as_deref(), Some("/"), "and inherits its cwd");
+    assert!(mover.execs.is_empty());
     assert_eq!(mover.files[0].new_path.as_deref(), Some("/tmp/y"));
     assert_eq!(mover.files[1].op, "delete");
     assert_eq!(mover.exit_time.as_deref(), Some("2026-11-23T12:00:10.000000000Z"));

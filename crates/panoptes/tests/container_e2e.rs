@@ -1,0 +1,149 @@
+//! Privileged end-to-end tests with a real Docker engine: events from a
+//! container carry its name, image and labels, and `panoptes tree` rebuilds
+//! what ran in it and what it changed. dockerd is started (idempotently) by
+//! scripts/dockerd-for-tests.sh on a private socket; scripts/test.sh stops
+//! it by pid after the suite.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{privileged, unique, Running, BIN};
+use serde_json::Value;
+
+const SOCKET: &str = "/run/panoptes-test/docker.sock";
+const IMAGE: &str = "panoptes-test/busybox:latest";
+
+/// Starts the test dockerd. Without it the test is skipped, unless CI
+/// demands privileged tests (PANOPTES_PRIVILEGED_TESTS=1), then it fails.
+fn docker() -> bool {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/dockerd-for-tests.sh");
+    let ok = Command::new("bash").arg(&script).arg("start").status().map(|s| s.success()).unwrap_or(false);
+    if !ok {
+        assert!(
+            std::env::var("PANOPTES_PRIVILEGED_TESTS").as_deref() != Ok("1"),
+            "dockerd-for-tests.sh start failed and privileged tests are required"
+        );
+        eprintln!("skipping: no test dockerd");
+    }
+    ok
+}
+
+fn docker_cmd(args: &[&str]) -> std::process::Output {
+    let out = Command::new("docker").arg("-H").arg(format!("unix://{SOCKET}")).args(args).output().unwrap();
+    assert!(out.status.success(), "docker {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+fn argv(e: &Value) -> Vec<String> {
+    e["exec"]["argv"]
+        .as_array()
+        .map(|a| a.iter().map(|v| v.as_str().unwrap_or("").to_string()).collect())
+        .unwrap_or_default()
+}
+
+/// Depth-first search of a `panoptes tree --format json` forest.
+fn find<'a>(nodes: &'a Value, pred: &dyn Fn(&Value) -> bool) -> Option<&'a Value> {
+    for n in nodes.as_array()? {
+        if pred(n) {
+            return Some(n);
+        }
+        if let Some(hit) = find(&n["children"], pred) {
+            return Some(hit);
+        }
+    }
+    None
+}
+
+#[test]
+fn container_events_are_enriched_and_the_tree_shows_what_ran() {
+    if !privileged() || !docker() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.db");
+    let db_arg = db.display().to_string();
+    let run = Running::start(&["--events", "process,file", "--store", &db_arg, "--docker-socket", SOCKET]);
+    let name = unique("ctr");
+    let script = "echo hi > /tmp/a; mv /tmp/a /tmp/b; chmod 600 /tmp/b; rm /tmp/b; sh -c 'touch /tmp/child'; sleep 1";
+    docker_cmd(&["run", "--name", &name, "--network", "none", "--label", "team=blue", IMAGE, "sh", "-c", script]);
+    let id =
+        String::from_utf8(docker_cmd(&["inspect", "--format", "{{.Id}}", &name]).stdout).unwrap().trim().to_string();
+    docker_cmd(&["rm", &name]);
+    let out = run.stop();
+
+    // Every event from the container names it.
+    let mine: Vec<&Value> = out.events.iter().filter(|e| e["container"]["id"] == id.as_str()).collect();
+    assert!(mine.len() >= 8, "events from the container: {}", mine.len());
+    for e in &mine {
+        let c = &e["container"];
+        assert_eq!(c["name"], name.as_str(), "{e}");
+        assert_eq!(c["image"], IMAGE, "{e}");
+        assert_eq!(c["runtime"], "docker");
+        assert_eq!(c["labels"]["team"], "blue");
+        assert!(c["image_id"].as_str().unwrap_or("").starts_with("sha256:"), "{c}");
+        assert_eq!(e["process"]["cgroup"], format!("/docker/{id}"));
+    }
+    let init =
+        out.find("exec", |e| e["container"]["id"] == id.as_str() && argv(e).first().map(String::as_str) == Some("sh"));
+    assert_eq!(init["exec"]["fs"], "overlay", "a container's files live on overlayfs");
+    // Host events stay host events.
+    assert!(out.events.iter().any(|e| e["container"].is_null()));
+    assert!(out.stats["store"]["written"].as_u64().unwrap() > 0, "{}", out.stats);
+
+    // The tree from the store.
+    let tree = Command::new(BIN)
+        .args(["tree", "--container", &name, "--store", &db_arg, "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(tree.status.success(), "{}", String::from_utf8_lossy(&tree.stderr));
+    let forest: Value = serde_json::from_slice(&tree.stdout).unwrap();
+    let files = |n: &Value| -> Vec<(String, String)> {
+        n["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| (f["op"].as_str().unwrap().into(), f["path"].as_str().unwrap().into()))
+            .collect()
+    };
+    // Root: the runtime shim (outside), then the container's init.
+    assert_eq!(forest.as_array().unwrap().len(), 1, "{forest:#}");
+    let shim = &forest[0];
+    assert_eq!(shim["outside"], true);
+    assert_eq!(shim["exe"], "/usr/bin/containerd-shim-runc-v2");
+    let sh = &shim["children"][0];
+    assert_eq!(sh["container_id"], id.as_str());
+    assert_eq!(sh["outside"], false);
+    // busybox sh runs the script, then execs its last command.
+    assert_eq!(sh["execs"][0]["argv"], serde_json::json!(["sh", "-c", script]), "{sh:#}");
+    assert_eq!(sh["execs"][1]["argv"], serde_json::json!(["sleep", "1"]));
+    assert_eq!(sh["cwd"], "/");
+    assert!(files(sh).contains(&("create".into(), "/tmp/a".into())), "{sh:#}");
+    // busybox runs its applets in forked children without exec: each
+    // child of the init did one change.
+    let kids = sh["children"].as_array().unwrap();
+    let did = |op: &str, path: &str| kids.iter().find(|k| files(k).contains(&(op.to_string(), path.to_string())));
+    let mv = did("rename", "/tmp/a").unwrap_or_else(|| panic!("rename under init: {sh:#}"));
+    assert_eq!(mv["files"][0]["new_path"], "/tmp/b");
+    assert_eq!(did("chmod", "/tmp/b").expect("chmod under init")["files"][0]["mode"], "0o600");
+    did("delete", "/tmp/b").expect("delete under init");
+    // The nested `sh -c 'touch /tmp/child'` (a forked sh that runs touch
+    // as its last command, in its own process).
+    let touch = find(&sh["children"], &|n| files(n).contains(&("create".into(), "/tmp/child".into())))
+        .unwrap_or_else(|| panic!("touch below init: {sh:#}"));
+    assert_eq!(touch["ppid"], sh["pid"]);
+    assert!(sh["exit_time"].is_string() && touch["exit_time"].is_string());
+
+    // Text and dot render too; an unknown container is a clear error.
+    let text = Command::new(BIN).args(["tree", "--container", &id[..12], "--store", &db_arg]).output().unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains("rename /tmp/a -> /tmp/b"), "{text}");
+    let dot =
+        Command::new(BIN).args(["tree", "--container", &name, "--store", &db_arg, "--format", "dot"]).output().unwrap();
+    assert!(String::from_utf8(dot.stdout).unwrap().starts_with("digraph"));
+    let missing =
+        Command::new(BIN).args(["tree", "--container", "no-such-container", "--store", &db_arg]).output().unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no-such-container"));
+}
