@@ -23,10 +23,12 @@ fi
 #        pkg-config, make, gcc, libelf/zlib headers
 # tests/bench: strace, bpftrace, busybox-static, util-linux (unshare), python3,
 #        iproute2, docker.io (a private dockerd for container tests),
-#        libc6-dev (static storm binaries for the container benchmark)
+#        libc6-dev (static storm binaries for the container benchmark),
+#        protobuf-compiler (containerd and CRI clients generate gRPC code)
 PACKAGES=(
     clang llvm libbpf-dev bpftool pkg-config make gcc libelf-dev zlib1g-dev
     strace bpftrace busybox-static util-linux python3 iproute2 docker.io libc6-dev
+    protobuf-compiler
 )
 
 is_installed() {

@@ -147,3 +147,38 @@ fn container_events_are_enriched_and_the_tree_shows_what_ran() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no-such-container"));
 }
+
+#[test]
+fn tree_of_a_host_process() {
+    if !privileged() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.db").display().to_string();
+    let d = dir.path().display().to_string();
+    let run = Running::start(&["--events", "process,file", "--store", &db, "--no-containers"]);
+    let mut child =
+        Command::new("sh").arg("-c").arg(format!("sh -c 'echo x > {d}/f'; mv {d}/f {d}/g")).spawn().unwrap();
+    let pid = child.id();
+    assert!(child.wait().unwrap().success());
+    let out = run.stop();
+    assert!(out.events.iter().all(|e| e["container"].is_null()), "--no-containers");
+    let tree = Command::new(BIN)
+        .args(["tree", "--pid", &pid.to_string(), "--store", &db, "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(tree.status.success(), "{}", String::from_utf8_lossy(&tree.stderr));
+    let forest: Value = serde_json::from_slice(&tree.stdout).unwrap();
+    let root = &forest[0];
+    assert_eq!(root["pid"], pid);
+    assert_eq!(root["exe"], "/usr/bin/dash");
+    let files = |n: &Value| {
+        n["files"].as_array().unwrap().iter().map(|f| f["op"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
+    let kids = root["children"].as_array().unwrap();
+    let writer = kids.iter().find(|k| files(k) == vec!["create"]).unwrap_or_else(|| panic!("{forest:#}"));
+    assert_eq!(writer["files"][0]["path"], format!("{d}/f"));
+    let mover = kids.iter().find(|k| files(k) == vec!["rename"]).unwrap_or_else(|| panic!("{forest:#}"));
+    assert_eq!(mover["exe"], "/usr/bin/mv");
+    assert_eq!(mover["files"][0]["new_path"], format!("{d}/g"));
+}

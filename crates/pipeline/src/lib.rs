@@ -111,17 +111,6 @@ impl Outputs {
 pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<Summary, PipelineError> {
     let started = Instant::now();
     let sinks = Sinks::open(&cfg.outputs)?;
-    let store = match &cfg.store {
-        Some(s) => Some(StoreWriter::start(StoreOptions {
-            max_age: s.max_age,
-            max_bytes: s.max_bytes,
-            ..StoreOptions::at(&s.path)
-        })?),
-        None => None,
-    };
-    let json = sinks.wants_json() || store.is_some();
-    let containers = cfg.containers.as_ref().map(Containers::start);
-    let mut outputs = Outputs { sinks, store, containers, json };
 
     // The tree needs process lifecycle events whatever the user narrows
     // the output to.
@@ -138,6 +127,19 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<Summary, PipelineError> {
         watch_paths: cfg.watch_paths.clone(),
     })?;
     let report = sensor.report.clone();
+    // The store and the resolver start after the sensor: without the
+    // privileges to watch, the user hears about that first.
+    let store = match &cfg.store {
+        Some(s) => Some(StoreWriter::start(StoreOptions {
+            max_age: s.max_age,
+            max_bytes: s.max_bytes,
+            ..StoreOptions::at(&s.path)
+        })?),
+        None => None,
+    };
+    let json = sinks.wants_json() || store.is_some();
+    let containers = cfg.containers.as_ref().map(Containers::start);
+    let mut outputs = Outputs { sinks, store, containers, json };
     summary::log_degradation(&report);
 
     let mut tree = ProcessTree::new(TreeOptions {
