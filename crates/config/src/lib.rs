@@ -287,7 +287,7 @@ impl RawConfig {
             Some(StoreConfig {
                 path: PathBuf::from(&self.store.path),
                 max_age: (self.store.max_age_hours > 0).then(|| Duration::from_secs(self.store.max_age_hours * 3600)),
-                max_bytes: (self.store.max_size_mib > 0).then(|| self.store.max_size_mib << 20),
+                max_bytes: (self.store.max_size_mib > 0).then_some(self.store.max_size_mib << 20),
             })
         } else {
             None

@@ -88,8 +88,17 @@ struct Builder {
     forked_by: HashMap<Key, Key>,
     by_exec_id: HashMap<String, Key>,
     parent_exec_id: HashMap<Key, String>,
-    /// The first ancestor each process's events named: (pid, exec id, exe, cmdline).
-    first_ancestor: HashMap<Key, (u32, Option<String>, Option<String>, Option<String>)>,
+    /// The first ancestor each process's events named.
+    first_ancestor: HashMap<Key, Outside>,
+}
+
+/// A parent outside the selection, as the events' ancestry names it.
+#[derive(Debug, Clone)]
+struct Outside {
+    pid: u32,
+    exec_id: Option<String>,
+    exe: Option<String>,
+    cmdline: Option<String>,
 }
 
 fn s(v: &Value) -> Option<String> {
@@ -143,12 +152,12 @@ impl Builder {
             self.parent_exec_id.entry(key).or_insert(parent);
         }
         if let Some(a) = p["ancestors"].as_array().and_then(|a| a.first()) {
-            self.first_ancestor.entry(key).or_insert((
-                a["pid"].as_u64().unwrap_or(0) as u32,
-                s(&a["exec_id"]),
-                s(&a["exe"]),
-                s(&a["cmdline"]),
-            ));
+            self.first_ancestor.entry(key).or_insert(Outside {
+                pid: a["pid"].as_u64().unwrap_or(0) as u32,
+                exec_id: s(&a["exec_id"]),
+                exe: s(&a["exe"]),
+                cmdline: s(&a["cmdline"]),
+            });
         }
         self.apply_body(key, ev, time.unwrap_or_default());
     }
@@ -293,16 +302,16 @@ fn attach_outside_roots(b: &Builder, forest: Vec<ProcNode>, roots: &[Key]) -> Ve
     let mut out: Vec<ProcNode> = Vec::new();
     let mut by_parent: BTreeMap<(u32, Option<String>), usize> = BTreeMap::new();
     for (node, key) in forest.into_iter().zip(roots) {
-        let Some((pid, exec_id, exe, cmdline)) = b.first_ancestor.get(key).filter(|a| a.0 != 0) else {
+        let Some(parent) = b.first_ancestor.get(key).filter(|a| a.pid != 0) else {
             out.push(node);
             continue;
         };
-        let slot = *by_parent.entry((*pid, exec_id.clone())).or_insert_with(|| {
+        let slot = *by_parent.entry((parent.pid, parent.exec_id.clone())).or_insert_with(|| {
             out.push(ProcNode {
-                pid: *pid,
-                exe: exe.clone(),
-                argv: cmdline.as_deref().map(|c| c.split(' ').map(str::to_string).collect()).unwrap_or_default(),
-                exec_ids: exec_id.iter().cloned().collect(),
+                pid: parent.pid,
+                exe: parent.exe.clone(),
+                argv: parent.cmdline.as_deref().map(|c| c.split(' ').map(str::to_string).collect()).unwrap_or_default(),
+                exec_ids: parent.exec_id.iter().cloned().collect(),
                 outside: true,
                 ..Default::default()
             });
