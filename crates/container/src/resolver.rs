@@ -165,6 +165,12 @@ impl Resolver {
         self.shared.cache().is_pending(id)
     }
 
+    /// The runtime's last request failed and it has not answered since
+    /// (waiting for its metadata is pointless until it recovers).
+    pub fn is_down(&self, runtime: Runtime) -> bool {
+        self.shared.counters.of(runtime).down.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// The resolver's counters now.
     pub fn stats(&self) -> Stats {
         let cached = self.shared.cache().known();

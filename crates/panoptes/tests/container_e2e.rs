@@ -182,3 +182,38 @@ fn tree_of_a_host_process() {
     assert_eq!(mover["exe"], "/usr/bin/mv");
     assert_eq!(mover["files"][0]["new_path"], format!("{d}/g"));
 }
+
+#[test]
+fn dead_runtime_socket_leaves_the_id_and_warns_once() {
+    if !privileged() || !docker() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let dead = dir.path().join("no-docker.sock").display().to_string();
+    let run = Running::start(&["--events", "process", "--no-store", "--docker-socket", &dead]);
+    let name = unique("dead");
+    let started = std::time::Instant::now();
+    docker_cmd(&["run", "--name", &name, "--network", "none", IMAGE, "sh", "-c", "/bin/true; /bin/true; /bin/true"]);
+    let id =
+        String::from_utf8(docker_cmd(&["inspect", "--format", "{{.Id}}", &name]).stdout).unwrap().trim().to_string();
+    docker_cmd(&["rm", &name]);
+    let out = run.stop();
+    let mine: Vec<&Value> = out.events.iter().filter(|e| e["container"]["id"] == id.as_str()).collect();
+    assert!(mine.len() >= 4, "events still flow with the id: {}", mine.len());
+    for e in &mine {
+        assert_eq!(e["container"]["runtime"], "docker");
+        assert!(e["container"]["name"].is_null() && e["container"]["image"].is_null(), "{e}");
+    }
+    let docker = out.stats["containers"]["runtimes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["runtime"] == "docker")
+        .unwrap()
+        .clone();
+    assert_eq!(docker["warnings"], 1, "one warning per outage: {docker}");
+    assert!(docker["fetch_errors"].as_u64().unwrap() >= 1);
+    let warn_lines = out.stderr.lines().filter(|l| l.contains("WARN") && l.contains(&dead)).count();
+    assert_eq!(warn_lines, 1, "{}", out.stderr);
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+}

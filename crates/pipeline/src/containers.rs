@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use config::ContainersConfig;
-use container::{parse_cgroup_path, ContainerRef, Resolver, ResolverOptions};
+use container::{parse_cgroup_path, ContainerRef, Resolver, ResolverOptions, Runtime};
 use event::{Container, Event, Process};
 
 use crate::counters::Counters;
@@ -45,8 +45,13 @@ impl Containers {
         Containers { resolver, parsed: HashMap::new(), wait: cfg.metadata_wait, held: VecDeque::new() }
     }
 
+    /// The event's container metadata is on its way: a fetch is in flight
+    /// and its runtime is not known to be down.
     fn incomplete(&self, ev: &Event) -> bool {
-        ev.container.as_ref().is_some_and(|c| c.name.is_none() && self.resolver.is_pending(&c.id))
+        ev.container.as_ref().is_some_and(|c| {
+            let down = Runtime::ALL.iter().any(|r| r.as_str() == c.runtime && self.resolver.is_down(*r));
+            c.name.is_none() && !down && self.resolver.is_pending(&c.id)
+        })
     }
 
     /// Holds `ev` when its container's metadata is on the way (or when
