@@ -11,6 +11,7 @@ mod containers;
 mod counters;
 pub mod human;
 mod sinks;
+mod sources;
 mod summary;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,10 +24,11 @@ use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender, TrySendErro
 use event::time::BootClock;
 use event::{Event, EventKind, Process};
 use proctree::{ProcessTree, TreeOptions};
-use sensor::{record_to_event, EbpfError, EbpfOptions, EbpfSensor};
+use sensor::EbpfError;
 use store::{StoreError, StoreOptions, StoreWriter};
 
 use crate::containers::Containers;
+use crate::sources::{Item, Source};
 
 pub use counters::{Counters, KindCounters, LossTracker};
 pub use sinks::{SinkOpenError, Sinks};
@@ -120,13 +122,8 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<Summary, PipelineError> {
             traced.push(kind);
         }
     }
-    let sensor = EbpfSensor::start(&EbpfOptions {
-        ringbuf_bytes: cfg.ringbuf_bytes,
-        kinds: traced,
-        forensics: cfg.forensics,
-        watch_paths: cfg.watch_paths.clone(),
-    })?;
-    let report = sensor.report.clone();
+    let started_source = sources::start(cfg, traced)?;
+    let report = started_source.report.clone();
     // The store and the resolver start after the sensor: without the
     // privileges to watch, the user hears about that first.
     let store = match &cfg.store {
@@ -148,19 +145,21 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<Summary, PipelineError> {
         ..TreeOptions::default()
     });
     let snapshot = tree.snapshot_proc();
-    tracing::info!(processes = snapshot, programs = report.attached.len(), "process tree loaded from /proc");
+    tracing::info!(processes = snapshot, sensor = started_source.name, "process tree loaded from /proc");
 
     let counters = Arc::new(Counters::default());
     let (tx, rx) = bounded::<Event>(cfg.queue_capacity);
     let sensor_stop = Arc::new(AtomicBool::new(false));
+    let sensor_name = started_source.name;
+    let source = started_source.source;
     let sensor_thread = {
         let (counters, sensor_stop) = (counters.clone(), sensor_stop.clone());
         thread::Builder::new()
             .name("sensor".into())
-            .spawn(move || sensor_loop(sensor, tx, &counters, &sensor_stop))
+            .spawn(move || sensor_loop(source, tx, &counters, &sensor_stop))
             .map_err(PipelineError::Thread)?
     };
-    eprintln!("{READY_LINE} ({} programs attached)", report.attached.len());
+    eprintln!("{READY_LINE} (sensor {}: {})", started_source.name, started_source.detail);
 
     let mut wanted = [false; EventKind::ALL.len()];
     for kind in &cfg.kinds {
@@ -188,7 +187,7 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<Summary, PipelineError> {
     outputs.sinks.flush(&counters);
     let store_stats = outputs.store.take().map(StoreWriter::close);
     let container_stats = outputs.containers.as_ref().map(|c| c.resolver().stats());
-    Ok(Summary::new(&counters, &tree.stats(), &report, started.elapsed())
+    Ok(Summary::new(sensor_name, &counters, &tree.stats(), &report, started.elapsed())
         .with_store(store_stats)
         .with_containers(container_stats))
 }
@@ -232,51 +231,35 @@ fn emit_loss(loss: &mut LossTracker, counters: &Counters, outputs: &mut Outputs)
     }
 }
 
-/// Drains the ring buffer into the queue until told to stop, then drains
-/// once more so nothing already in the ring is left behind.
-fn sensor_loop(mut sensor: EbpfSensor, tx: Sender<Event>, counters: &Counters, stop: &AtomicBool) {
-    let clock = std::cell::Cell::new(BootClock::now());
+/// Drains the source into the queue until told to stop, then drains once
+/// more so nothing already read by the kernel side is left behind.
+fn sensor_loop(mut source: Box<dyn Source>, tx: Sender<Event>, counters: &Counters, stop: &AtomicBool) {
     let mut last_tick = Instant::now();
-    let mut handle = |bytes: &[u8]| match record_to_event(bytes, |b| clock.get().to_unix_ns(b)) {
-        Ok(ev) => {
+    let mut handle = |item: Item| match item {
+        Item::Event(ev) => {
             let kind = ev.kind();
             counters.received.inc(Some(kind));
             if let Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) = tx.try_send(ev) {
                 counters.sensor_queue.inc(Some(kind));
             }
         }
-        Err(error) => {
-            let kind = bytes.get(0..2).and_then(|b| sensor::event_kind(u16::from_ne_bytes([b[0], b[1]])));
+        Item::Malformed { kind, error } => {
             if counters.decode.total() == 0 {
-                tracing::warn!(%error, "malformed kernel record; counting further ones");
+                tracing::warn!(%error, "malformed sensor record; counting further ones");
             }
             counters.decode.inc(kind);
         }
     };
     loop {
         let stopping = stop.load(Ordering::Relaxed);
-        sensor.poll(if stopping { 0 } else { POLL_MS }, &mut handle);
+        source.poll(if stopping { 0 } else { POLL_MS }, &mut handle);
         if stopping || last_tick.elapsed() >= TICK {
             last_tick = Instant::now();
-            clock.set(BootClock::now());
-            mirror_kernel_drops(&sensor, counters);
+            source.tick(counters);
         }
         if stopping {
-            sensor.detach();
+            source.close();
             return;
         }
-    }
-}
-
-fn mirror_kernel_drops(sensor: &EbpfSensor, counters: &Counters) {
-    match sensor.kernel_drops() {
-        Ok(drops) => {
-            for (wire, n) in drops.iter().enumerate() {
-                if *n > 0 {
-                    counters.kernel_ringbuf.set(sensor::event_kind(wire as u16), *n);
-                }
-            }
-        }
-        Err(error) => tracing::warn!(%error, "cannot read kernel drop counters"),
     }
 }

@@ -20,6 +20,8 @@ pub struct ProgramOff {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
+    /// Which sensor ran (`ebpf`, `audit`, `proc`).
+    pub sensor: String,
     pub duration_secs: f64,
     /// Events written to the outputs, by kind.
     pub events: BTreeMap<String, u64>,
@@ -40,9 +42,16 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub fn new(counters: &Counters, tree: &TreeStats, report: &AttachReport, elapsed: Duration) -> Summary {
+    pub fn new(
+        sensor: &str,
+        counters: &Counters,
+        tree: &TreeStats,
+        report: &AttachReport,
+        elapsed: Duration,
+    ) -> Summary {
         let drops = HOPS.iter().filter_map(|hop| counters.hop(hop).map(|kc| (hop.to_string(), kc.by_name()))).collect();
         Summary {
+            sensor: sensor.to_string(),
             duration_secs: elapsed.as_secs_f64(),
             events: counters.emitted.by_name(),
             received: counters.received.by_name(),
@@ -78,7 +87,7 @@ impl Summary {
 
     /// The human report for stderr.
     pub fn render(&self) -> String {
-        let mut out = format!("panoptes: stopped after {:.1} s\n", self.duration_secs);
+        let mut out = format!("panoptes: stopped after {:.1} s (sensor {})\n", self.duration_secs, self.sensor);
         let fmt = |m: &BTreeMap<String, u64>| {
             if m.is_empty() {
                 "none".to_string()
