@@ -23,11 +23,14 @@ pub struct TreeOptions {
     pub max_processes: usize,
     /// Longest ancestor chain attached to an event.
     pub max_ancestors: usize,
+    /// Read /proc for processes met before their fork/exec was seen. Off
+    /// when replaying a recorded log: /proc describes now, not then.
+    pub read_proc: bool,
 }
 
 impl Default for TreeOptions {
     fn default() -> Self {
-        TreeOptions { exit_linger_ns: 5_000_000_000, max_processes: 65_536, max_ancestors: 64 }
+        TreeOptions { exit_linger_ns: 5_000_000_000, max_processes: 65_536, max_ancestors: 64, read_proc: true }
     }
 }
 
@@ -224,13 +227,20 @@ impl ProcessTree {
     }
 
     fn load_unknown(&mut self, p: &Process) -> Node {
-        self.stats.proc_reads += 1;
-        match snapshot::read_proc(p.pid) {
+        let entry = if self.opts.read_proc {
+            self.stats.proc_reads += 1;
+            snapshot::read_proc(p.pid)
+        } else {
+            None
+        };
+        match entry {
             Some(entry) if p.start_boot_ns == 0 || same_start(entry.start_boot_ns, p.start_boot_ns) => {
                 self.node_from_entry(&entry)
             }
             _ => {
-                self.stats.proc_read_misses += 1;
+                if self.opts.read_proc {
+                    self.stats.proc_read_misses += 1;
+                }
                 Node {
                     pid: p.pid,
                     ppid: p.ppid,
@@ -345,7 +355,7 @@ mod tests {
 
     fn tree() -> ProcessTree {
         let mut t = ProcessTree::with_boot_id(
-            TreeOptions { exit_linger_ns: 5 * S, max_processes: 8, max_ancestors: 64 },
+            TreeOptions { exit_linger_ns: 5 * S, max_processes: 8, max_ancestors: 64, read_proc: true },
             "abcd0123".into(),
         );
         // Pids far above pid_max so /proc look-ups of unknown ones miss.
