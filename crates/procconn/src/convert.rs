@@ -12,6 +12,10 @@
 //! | ptrace detach | `ptrace`, `PTRACE_DETACH` | the tracee (the connector does not name who detached) |
 //! | comm, sid, coredump, ack | — (counted) | |
 //!
+//! The connector reports every task's exit; `exit` is emitted for the
+//! thread-group leader's. A leader that ends with `pthread_exit` while other
+//! threads run on is reported then, not when the last thread ends.
+//!
 //! Header fields the connector does not carry stay empty (0 / `None`) for
 //! everything but exec; the process tree fills them downstream.
 //!
