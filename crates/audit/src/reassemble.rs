@@ -85,7 +85,7 @@ pub struct AuditEvent {
 }
 
 /// Counters of a [`Reassembler`]; every record in is accounted for.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Stats {
     pub records_in: u64,
     pub events_out: u64,

@@ -60,9 +60,35 @@ impl Default for RunSection {
     }
 }
 
+/// Which sensor watches the host.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SensorKind {
+    /// eBPF, else audit, else the proc connector.
+    #[default]
+    Auto,
+    Ebpf,
+    Audit,
+    Proc,
+}
+
+impl SensorKind {
+    pub fn parse(word: &str) -> Option<SensorKind> {
+        match word {
+            "auto" => Some(SensorKind::Auto),
+            "ebpf" => Some(SensorKind::Ebpf),
+            "audit" => Some(SensorKind::Audit),
+            "proc" => Some(SensorKind::Proc),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct SensorSection {
+    /// `auto`, `ebpf`, `audit` or `proc`.
+    pub kind: SensorKind,
     /// Ring buffer size in bytes: a power of two, at least 64 KiB.
     pub ringbuf_bytes: u64,
     /// Report every open, read-only ones included.
@@ -91,6 +117,7 @@ pub const DEFAULT_WATCH_PATHS: &[&str] = &[
 impl Default for SensorSection {
     fn default() -> Self {
         SensorSection {
+            kind: SensorKind::Auto,
             ringbuf_bytes: 16 << 20,
             forensics: false,
             watch_paths: DEFAULT_WATCH_PATHS.iter().map(|s| s.to_string()).collect(),
@@ -214,6 +241,7 @@ pub struct Config {
     pub kinds: Vec<EventKind>,
     pub duration: Option<Duration>,
     pub stats_json: Option<PathBuf>,
+    pub sensor: SensorKind,
     pub ringbuf_bytes: u32,
     pub forensics: bool,
     pub watch_paths: Vec<WatchPattern>,
@@ -322,6 +350,7 @@ impl RawConfig {
             kinds,
             duration: (self.run.duration_secs > 0).then(|| Duration::from_secs(self.run.duration_secs)),
             stats_json: (!self.run.stats_json.is_empty()).then(|| PathBuf::from(&self.run.stats_json)),
+            sensor: self.sensor.kind,
             ringbuf_bytes: rb as u32,
             forensics: self.sensor.forensics,
             watch_paths,

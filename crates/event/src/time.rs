@@ -46,6 +46,11 @@ impl BootClock {
         u64::try_from(i128::from(boot_ns) + self.offset_ns).unwrap_or(0)
     }
 
+    /// The inverse, for sources that stamp wall-clock time (audit).
+    pub fn to_boot_ns(&self, unix_ns: u64) -> u64 {
+        u64::try_from(i128::from(unix_ns) - self.offset_ns).unwrap_or(0)
+    }
+
     /// CLOCK_BOOTTIME now.
     pub fn boot_now_ns() -> u64 {
         clock_ns(libc_clock::ClockId::Boot)

@@ -1,6 +1,7 @@
 //! The `panoptes` binary: parses the command line, builds the configuration
 //! and hands it to the crate that does the work. Nothing else lives here.
 
+mod replay;
 mod run;
 mod tree;
 
@@ -24,6 +25,8 @@ enum Command {
     Run(run::RunArgs),
     /// Process tree of a container or host process, with the files each changed.
     Tree(tree::TreeArgs),
+    /// Run a recorded audit log through the pipeline (offline triage).
+    Replay(replay::ReplayArgs),
 }
 
 fn main() -> ExitCode {
@@ -40,5 +43,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Run(args) => run::main(args),
         Command::Tree(args) => tree::main(args),
+        Command::Replay(args) => replay::main(args),
     }
 }

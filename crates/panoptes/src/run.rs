@@ -27,6 +27,10 @@ pub struct RunArgs {
     /// Write final counters as JSON to PATH. Key: run.stats_json.
     #[arg(long, value_name = "PATH")]
     stats_json: Option<String>,
+    /// auto (eBPF, else audit, else proc connector), ebpf, audit or proc.
+    /// Key: sensor.kind.
+    #[arg(long, value_name = "KIND", value_parser = ["auto", "ebpf", "audit", "proc"])]
+    sensor: Option<String>,
     /// Ring buffer bytes (power of two). Key: sensor.ringbuf_bytes.
     #[arg(long, value_name = "BYTES")]
     ringbuf_bytes: Option<u64>,
@@ -75,6 +79,9 @@ impl RunArgs {
         }
         if let Some(v) = self.stats_json {
             raw.run.stats_json = v;
+        }
+        if let Some(kind) = self.sensor.as_deref().and_then(config::SensorKind::parse) {
+            raw.sensor.kind = kind;
         }
         if let Some(v) = self.ringbuf_bytes {
             raw.sensor.ringbuf_bytes = v;

@@ -10,6 +10,7 @@
 mod containers;
 mod counters;
 pub mod human;
+mod replay;
 mod sinks;
 mod sources;
 mod summary;
@@ -31,6 +32,7 @@ use crate::containers::Containers;
 use crate::sources::{Item, Source};
 
 pub use counters::{Counters, KindCounters, LossTracker};
+pub use replay::replay_audit_log;
 pub use sinks::{SinkOpenError, Sinks};
 pub use summary::Summary;
 
@@ -51,6 +53,10 @@ pub enum PipelineError {
     Sensor(#[from] EbpfError),
     #[error("cannot start the sensor thread: {0}")]
     Thread(std::io::Error),
+    #[error("{0}")]
+    NoSensor(String),
+    #[error("replay: {0}")]
+    Replay(String),
     #[error("store: {0} (use --store PATH to put it elsewhere, or --no-store)")]
     Store(#[from] StoreError),
 }
@@ -258,6 +264,7 @@ fn sensor_loop(mut source: Box<dyn Source>, tx: Sender<Event>, counters: &Counte
             source.tick(counters);
         }
         if stopping {
+            source.drain(&mut handle);
             source.close();
             return;
         }

@@ -39,6 +39,8 @@ pub struct Summary {
     pub store: Option<serde_json::Value>,
     /// Container resolver counters, when enrichment is on.
     pub containers: Option<serde_json::Value>,
+    /// Sensor-specific counters (audit reassembler, ...).
+    pub sensor_stats: Option<serde_json::Value>,
 }
 
 impl Summary {
@@ -72,11 +74,17 @@ impl Summary {
             process_tree: tree.clone(),
             store: None,
             containers: None,
+            sensor_stats: None,
         }
     }
 
     pub fn with_store(mut self, stats: Option<impl Serialize>) -> Summary {
         self.store = stats.and_then(|s| serde_json::to_value(s).ok());
+        self
+    }
+
+    pub fn with_sensor_stats(mut self, stats: Option<impl Serialize>) -> Summary {
+        self.sensor_stats = stats.and_then(|s| serde_json::to_value(s).ok());
         self
     }
 
@@ -142,7 +150,7 @@ pub fn log_degradation(report: &AttachReport) {
         tracing::warn!(program = %f.program, kind = ?f.kind.map(|k| k.name()), reason = %f.reason, "program off");
     }
     for kind in &report.kinds_off {
-        tracing::warn!(kind = kind.name(), "event kind OFF: no program for it could attach");
+        tracing::warn!(kind = kind.name(), "event kind OFF: the running sensor cannot watch it");
     }
     for kind in &report.kinds_partial {
         tracing::warn!(kind = kind.name(), "event kind PARTIAL: some of its syscalls are not watched");

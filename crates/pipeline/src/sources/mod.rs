@@ -2,14 +2,19 @@
 //! available) fallbacks. The sensor thread only knows [`Source`]; which one
 //! runs is chosen by [`start`].
 
+mod audit;
 mod ebpf;
+mod proc;
 
+use config::SensorKind;
 use event::{Event, EventKind};
 
 use crate::counters::Counters;
 use crate::PipelineError;
 
+pub use audit::AuditSource;
 pub use ebpf::EbpfSource;
+pub use proc::ProcSource;
 
 /// What a source hands over (by value to a callback, never stored, so the
 /// size difference between the variants does not matter).
@@ -31,6 +36,9 @@ pub trait Source: Send {
     /// About once a second: refresh clocks, mirror source-side drop
     /// counters into `counters`.
     fn tick(&mut self, counters: &Counters);
+    /// Hands over what the source still holds (partly assembled events)
+    /// before it closes.
+    fn drain(&mut self, _out: &mut dyn FnMut(Item)) {}
     /// Detaches and restores what the source changed; called once, after
     /// the last poll.
     fn close(self: Box<Self>);
@@ -46,8 +54,7 @@ pub struct Started {
     pub report: sensor::AttachReport,
 }
 
-/// Starts the eBPF sensor for `kinds`.
-pub fn start(cfg: &config::Config, kinds: Vec<EventKind>) -> Result<Started, PipelineError> {
+fn ebpf(cfg: &config::Config, kinds: Vec<EventKind>) -> Result<Started, PipelineError> {
     let source = EbpfSource::start(cfg, kinds)?;
     let report = source.report().clone();
     Ok(Started {
@@ -56,4 +63,59 @@ pub fn start(cfg: &config::Config, kinds: Vec<EventKind>) -> Result<Started, Pip
         name: "ebpf",
         report,
     })
+}
+
+/// A fallback's report: the requested kinds it cannot produce are off.
+fn fallback_report(kinds: &[EventKind], supported: &[EventKind]) -> sensor::AttachReport {
+    sensor::AttachReport {
+        kinds_off: kinds.iter().copied().filter(|k| !supported.contains(k)).collect(),
+        ..Default::default()
+    }
+}
+
+fn audit(kinds: &[EventKind]) -> Result<Started, String> {
+    let source = AuditSource::start().map_err(|e| e.to_string())?;
+    Ok(Started {
+        detail: format!("Linux audit, {}", source.mode()),
+        source: Box::new(source),
+        name: "audit",
+        report: fallback_report(kinds, audit::KINDS),
+    })
+}
+
+fn proc(kinds: &[EventKind]) -> Result<Started, String> {
+    let source = ProcSource::start().map_err(|e| e.to_string())?;
+    Ok(Started {
+        detail: "proc connector".into(),
+        source: Box::new(source),
+        name: "proc",
+        report: fallback_report(kinds, proc::KINDS),
+    })
+}
+
+/// Starts the configured sensor. `auto` tries eBPF, then audit, then the
+/// proc connector, and says why each one it passes over could not run.
+pub fn start(cfg: &config::Config, kinds: Vec<EventKind>) -> Result<Started, PipelineError> {
+    match cfg.sensor {
+        SensorKind::Ebpf => ebpf(cfg, kinds),
+        SensorKind::Audit => audit(&kinds).map_err(|why| PipelineError::NoSensor(format!("audit: {why}"))),
+        SensorKind::Proc => proc(&kinds).map_err(|why| PipelineError::NoSensor(format!("proc connector: {why}"))),
+        SensorKind::Auto => {
+            let ebpf_err = match ebpf(cfg, kinds.clone()) {
+                Ok(started) => return Ok(started),
+                Err(e) => e.to_string(),
+            };
+            tracing::warn!(reason = %ebpf_err, "eBPF sensor unavailable; trying Linux audit");
+            let audit_err = match audit(&kinds) {
+                Ok(started) => return Ok(started),
+                Err(e) => e,
+            };
+            tracing::warn!(reason = %audit_err, "audit sensor unavailable; trying the proc connector");
+            proc(&kinds).map_err(|proc_err| {
+                PipelineError::NoSensor(format!(
+                    "no sensor could start. eBPF: {ebpf_err}. audit: {audit_err}. proc connector: {proc_err}"
+                ))
+            })
+        }
+    }
 }
