@@ -11,6 +11,7 @@
 pub mod body;
 mod json;
 pub mod kind;
+pub mod names;
 pub mod time;
 
 pub use body::*;

@@ -4,6 +4,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use event::names;
 use event::{
     Body, Bpf, Capset, Event, EventKind, Exec, Exit, FileChmod, FileChown, FileOpen, FilePath, FileRename, Fork, Kill,
     MemfdCreate, ModuleLoad, Mount, NetAccept, NetAddr, NetListen, OpenReason, Process, Ptrace, Setid, Setns, SockAddr,
@@ -11,7 +12,6 @@ use event::{
 };
 
 use crate::decode::{read_u16_ne, BlobView, DecodeError, RawRecord};
-use crate::names;
 use crate::wire::layout::{self, op_name};
 
 /// Maps a wire kind number to the event kind (the two numbering spaces are

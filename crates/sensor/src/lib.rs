@@ -8,7 +8,6 @@
 pub mod convert;
 pub mod decode;
 pub mod ebpf;
-pub mod names;
 pub mod programs;
 pub mod wire;
 

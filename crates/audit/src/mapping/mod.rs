@@ -23,7 +23,7 @@
 //! * Ids written as names by `ausearch -i` (`uid=vagrant`) become
 //!   4294967295.
 
-mod names;
+use event::names;
 mod syscalls;
 
 use std::borrow::Cow;

@@ -2,7 +2,7 @@
 //! fork+exec of /bin/true while a thread receives, and reports how many of
 //! those execs produced an execve SYSCALL record, with the loss counters.
 //!
-//! `cargo run --release -p panoptes-auditnl --example exec_storm -- 5000`
+//! `cargo run --release -p panoptes-auditnl --example audit_storm -- 5000`
 //! (root; changes audit state while it runs and restores it at the end).
 //! A second argument `kernel-backlog` keeps the kernel's backlog limit.
 

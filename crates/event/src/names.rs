@@ -1,6 +1,7 @@
 //! Numbers from Linux UAPI turned into the names people search for:
 //! open flags, ptrace requests, bpf commands, namespace flags, socket types,
-//! IP protocols, filesystem magics.
+//! IP protocols, filesystem magics. One table for every sensor (eBPF,
+//! audit, proc connector), so a field means the same whichever saw it.
 
 const O_FLAGS: &[(u32, &str)] = &[
     (0o1, "O_WRONLY"),
@@ -20,6 +21,18 @@ const O_FLAGS: &[(u32, &str)] = &[
     (0o10000000, "O_PATH"),
     (0o20000000, "O_TMPFILE_BIT"),
 ];
+
+pub const O_CREAT: u32 = 0o100;
+pub const O_TRUNC: u32 = 0o1000;
+const O_ACCMODE: u32 = 0o3;
+/// `CLONE_THREAD`.
+pub const CLONE_THREAD: u64 = 0x0001_0000;
+
+/// Write, create or truncate intent (an open the sensors report with
+/// `reason: write`).
+pub fn open_writes(flags: u32) -> bool {
+    flags & O_ACCMODE != 0 || flags & (O_CREAT | O_TRUNC) != 0
+}
 
 /// `O_RDONLY`, `O_WRONLY|O_CREAT|...` as a list.
 pub fn open_flags(flags: u32) -> Vec<&'static str> {
@@ -176,6 +189,11 @@ mod tests {
         assert_eq!(open_flags(0), vec!["O_RDONLY"]);
         assert_eq!(open_flags(0o1101), vec!["O_WRONLY", "O_CREAT", "O_TRUNC"]);
         assert_eq!(open_flags(0o2000002), vec!["O_RDWR", "O_CLOEXEC"]);
+    }
+
+    #[test]
+    fn write_intent() {
+        assert!(open_writes(0o1101) && open_writes(0o2) && open_writes(0o100) && !open_writes(0o2000000));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! reported incomplete because /proc was already gone, and the loss
 //! counters.
 //!
-//! `cargo run --release -p panoptes-procconn --example exec_storm -- 5000 [rcvbuf_bytes]` (root)
+//! `cargo run --release -p panoptes-procconn --example procconn_storm -- 5000 [rcvbuf_bytes]` (root)
 
 use std::collections::HashSet;
 use std::process::Command;
