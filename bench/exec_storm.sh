@@ -49,12 +49,14 @@ read -r -a MODE_LIST <<<"$MODES"
 ((${#MODE_LIST[@]})) || die "BENCH_MODES is empty"
 want_panoptes=0
 want_bpftrace=0
+want_auditd=0
 for m in "${MODE_LIST[@]}"; do
     case $m in
         none) ;;
-        panoptes) want_panoptes=1 ;;
+        panoptes | panoptes-audit | panoptes-proc) want_panoptes=1 ;;
         bpftrace) want_bpftrace=1 ;;
-        *) die "unknown mode '$m' (expected none, panoptes, bpftrace)" ;;
+        auditd) want_auditd=1 ;;
+        *) die "unknown mode '$m' (expected none, panoptes, panoptes-audit, panoptes-proc, bpftrace, auditd)" ;;
     esac
 done
 
@@ -172,10 +174,14 @@ storm() {
 # SIGINT ignored, and we stop the sensor with SIGINT.
 start_panoptes() {
     local dir=$1
+    shift
+    # The store and container enrichment are measured by
+    # bench/container_storm.sh; here: sensor, tree and JSONL output.
     env --default-signal=INT "$BIN" run \
         --output "jsonl=$dir/events.jsonl" \
         --events exec,fork,exit \
         --stats-json "$dir/stats.json" \
+        --no-store --no-containers "$@" \
         >/dev/null 2>"$dir/panoptes.log" &
     PN_PID=$!
     BG_PIDS+=("$PN_PID")
@@ -235,29 +241,75 @@ run_none() {
 }
 
 run_panoptes() {
-    local round=$1
-    local dir="$WORK/r$round-panoptes" elapsed c0 c1 hwm count drops
+    local round=$1 mode=${2:-panoptes}
+    shift 2 || shift
+    local dir="$WORK/r$round-$mode" elapsed c0 c1 hwm count drops
     mkdir -p "$dir"
-    if ! start_panoptes "$dir"; then
-        record panoptes "$round" - - - - - FAIL
+    if ! start_panoptes "$dir" "$@"; then
+        record "$mode" "$round" - - - - - FAIL
         return 1
     fi
     c0="$(cpu_ticks "$PN_PID")"
     if ! elapsed="$(storm "$N")"; then
         stop "$PN_PID"
-        record panoptes "$round" - - - - - FAIL
+        record "$mode" "$round" - - - - - FAIL
         return 1
     fi
     sleep 2
     c1="$(cpu_ticks "$PN_PID")"
     hwm="$(status_kb "$PN_PID" VmHWM)"
     stop "$PN_PID"
-    ((STOP_RC == 0)) || log "round $round panoptes: exit status $STOP_RC (log: $dir/panoptes.log)"
+    ((STOP_RC == 0)) || log "round $round $mode: exit status $STOP_RC (log: $dir/panoptes.log)"
     count="$( { grep -E '"kind"[[:space:]]*:[[:space:]]*"exec"' "$dir/events.jsonl" 2>/dev/null || true; } | grep -cF -- "$NAME" || true)"
     drops="$(read_drops "$dir/stats.json")"
-    record panoptes "$round" "$elapsed" "${count:-0}" "$drops" "$hwm" "$((c1 - c0))" ok
-    log "round $round panoptes: ${elapsed}s, ${count:-0}/$N exec events, drops $drops"
+    record "$mode" "$round" "$elapsed" "${count:-0}" "$drops" "$hwm" "$((c1 - c0))" ok
+    log "round $round $mode: ${elapsed}s, ${count:-0}/$N exec events, drops $drops"
     [[ ${BENCH_KEEP:-0} == 1 ]] || rm -f "$dir/events.jsonl"
+}
+
+run_panoptes-audit() {
+    run_panoptes "$1" panoptes-audit --sensor audit
+}
+
+run_panoptes-proc() {
+    run_panoptes "$1" panoptes-proc --sensor proc
+}
+
+# auditd with one execve rule, writing /var/log/audit/audit.log as it does
+# on real hosts. The audit state is restored afterwards.
+run_auditd() {
+    local round=$1
+    local dir="$WORK/r$round-auditd" elapsed c0 c1 hwm count pid before_enabled
+    mkdir -p "$dir"
+    command -v auditd >/dev/null || { log "auditd not installed (apt-get install auditd)"; record auditd "$round" - - - - - FAIL; return 1; }
+    pkill -x auditd 2>/dev/null && sleep 1
+    before_enabled="$(auditctl -s | awk '$1 == "enabled" { print $2 }')"
+    rm -f /var/log/audit/audit.log*
+    auditd -n >/dev/null 2>"$dir/auditd.err" &
+    pid=$!
+    BG_PIDS+=("$pid")
+    sleep 2
+    auditctl -a exit,always -F arch=b64 -S execve -k pnbench >/dev/null
+    c0="$(cpu_ticks "$pid")"
+    if ! elapsed="$(storm "$N")"; then
+        auditctl -d exit,always -F arch=b64 -S execve -k pnbench >/dev/null 2>&1 || true
+        stop "$pid"
+        record auditd "$round" - - - - - FAIL
+        return 1
+    fi
+    sleep 2
+    c1="$(cpu_ticks "$pid")"
+    hwm="$(status_kb "$pid" VmHWM)"
+    auditctl -d exit,always -F arch=b64 -S execve -k pnbench >/dev/null 2>&1 || true
+    lost="$(auditctl -s | awk '$1 == "lost" { print $2 }')"
+    # auditd flushes and exits on SIGTERM (SIGINT is not its stop signal).
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    auditctl -e "${before_enabled:-0}" >/dev/null 2>&1 || true
+    # auditd rotates at max_log_file: count every file.
+    count="$( { cat /var/log/audit/audit.log* 2>/dev/null | grep '^type=EXECVE' || true; } | grep -cF -- "$NAME" || true)"
+    record auditd "$round" "$elapsed" "${count:-0}" "${lost:-?}" "$hwm" "$((c1 - c0))" ok
+    log "round $round auditd: ${elapsed}s, ${count:-0}/$N EXECVE records, kernel lost ${lost:-?} (cumulative)"
 }
 
 run_bpftrace() {

@@ -154,3 +154,34 @@ fn replay_of_audit_logs() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/audit.log"));
 }
+
+/// `auto` without the capabilities eBPF needs falls back to audit, and
+/// without audit's to the proc connector, saying why each time.
+#[test]
+fn auto_falls_back_and_says_why() {
+    if !privileged() {
+        return;
+    }
+    let _lock = audit_lock();
+    let run_with = |drop_caps: &str| -> (String, Value) {
+        let dir = tempfile::tempdir().unwrap();
+        let stats = dir.path().join("stats.json");
+        let out = Command::new("setpriv")
+            .arg(format!("--bounding-set={drop_caps}"))
+            .arg(BIN)
+            .args(["run", "--sensor", "auto", "--no-store", "--no-containers", "--duration", "2", "--output", "stdout"])
+            .arg("--stats-json")
+            .arg(&stats)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{stderr}");
+        (stderr, serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap())
+    };
+    let (stderr, stats) = run_with("-bpf,-perfmon,-sys_admin");
+    assert_eq!(stats["sensor"], "audit", "{stderr}");
+    assert!(stderr.contains("eBPF sensor unavailable"), "{stderr}");
+    let (stderr, stats) = run_with("-bpf,-perfmon,-sys_admin,-audit_control,-audit_read");
+    assert_eq!(stats["sensor"], "proc", "{stderr}");
+    assert!(stderr.contains("audit sensor unavailable"), "{stderr}");
+}
