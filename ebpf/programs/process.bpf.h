@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * programs/process.bpf.h — exec, fork, exit (BTF tracepoints) and failed execs.
+ *
+ * A fragment of probes.bpf.c (one BPF object): included after the maps and
+ * the common plumbing (pn_begin, pn_submit, PN_SYSCALL, ...) it uses.
+ */
+
+/* ------------------------------------------------------------- process */
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(btf_sched_process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct pn_record *rec;
+	struct inode *inode;
+	struct file *file;
+	__u32 old_tid = old_pid;
+
+	/* a multi-threaded exec changes the tid: drop the execve stash */
+	bpf_map_delete_elem(&pending, &old_tid);
+	if (!pn_enabled(PN_KIND_EXEC))
+		return 0;
+	rec = pn_begin(PN_KIND_EXEC, PN_OP_EXECVE, 0);
+	if (!rec)
+		return 0;
+
+	file = BPF_CORE_READ(bprm, file);
+	inode = BPF_CORE_READ(file, f_inode);
+	if (inode) {
+		rec->args[0] = BPF_CORE_READ(inode, __i_nlink);
+		rec->args[1] = BPF_CORE_READ(inode, i_ino);
+		rec->args[2] = BPF_CORE_READ(inode, i_sb, s_magic);
+		rec->args[3] = BPF_CORE_READ(inode, i_sb, s_dev);
+	}
+	pn_blob_kstr(rec, 0, BPF_CORE_READ(bprm, filename));
+	pn_blob_file(rec, 1, file);
+	rec->args[4] = pn_blob_mm_argv(rec, 2, p);
+	pn_blob_cwd(rec, 3);
+	pn_blob_cgroup(rec, 4, p);
+	pn_submit(rec);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(btf_sched_process_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct pn_record *rec;
+	__u32 tgid, tid;
+
+	if (!pn_enabled(PN_KIND_FORK))
+		return 0;
+	rec = pn_begin(PN_KIND_FORK, PN_OP_NONE, 0);
+	if (!rec)
+		return 0;
+	tgid = BPF_CORE_READ(child, tgid);
+	tid = BPF_CORE_READ(child, pid);
+	rec->args[0] = tgid;
+	rec->args[1] = tid;
+	rec->args[2] = tid != tgid;
+	rec->args[3] = BPF_CORE_READ(child, start_boottime);
+	pn_submit(rec);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(btf_sched_process_exit, struct task_struct *p)
+{
+	struct pn_record *rec;
+	unsigned int sflags;
+	int status;
+
+	/* only the death of the whole thread group */
+	if (BPF_CORE_READ(p, signal, live.counter) != 0)
+		return 0;
+	if (!pn_enabled(PN_KIND_EXIT))
+		return 0;
+	rec = pn_begin(PN_KIND_EXIT, PN_OP_NONE, 0);
+	if (!rec)
+		return 0;
+	sflags = BPF_CORE_READ(p, signal, flags);
+	if (sflags & PN_SIGNAL_GROUP_EXIT)
+		status = BPF_CORE_READ(p, signal, group_exit_code);
+	else
+		status = BPF_CORE_READ(p, exit_code);
+	rec->args[0] = PN_U32(status);
+	pn_submit(rec);
+	return 0;
+}
+
+/* execve / execveat: only failures are reported here (successes come from
+ * sched_process_exec). */
+static __always_inline int pn_exit_exec(struct trace_event_raw_sys_exit *ctx, struct pn_pending *p,
+					__u16 op)
+{
+	const char *const *argv;
+	struct pn_record *rec;
+	const char *filename;
+
+	if (ctx->ret >= 0)
+		return 0;
+	if (op == PN_OP_EXECVEAT) {
+		filename = (const char *)p->args[1];
+		argv = (const char *const *)p->args[2];
+	} else {
+		filename = (const char *)p->args[0];
+		argv = (const char *const *)p->args[1];
+	}
+	rec = pn_begin(PN_KIND_EXEC, op, ctx->ret);
+	if (!rec)
+		return 0;
+	pn_blob_ustr(rec, 0, filename);
+	pn_blob_uargv(rec, 2, argv);
+	pn_blob_cwd(rec, 3);
+	pn_submit(rec);
+	return 0;
+}
+
+PN_SYSCALL(execve, 3, PN_KIND_EXEC, PN_OP_EXECVE, pn_exit_exec)
+PN_SYSCALL(execveat, 5, PN_KIND_EXEC, PN_OP_EXECVEAT, pn_exit_exec)
