@@ -9,8 +9,9 @@
 //! by `nlmsg_len`.
 
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::time::Duration;
+
+use panoptes_netlink::{OpenError, RawSocket};
 
 pub const NLMSG_HDRLEN: usize = 16;
 pub const NLMSG_ERROR: u16 = 2;
@@ -32,91 +33,30 @@ pub struct NlMessage {
     pub payload: Vec<u8>,
 }
 
-/// What one read brought.
-pub enum Read {
-    /// A datagram of this many bytes is in the buffer.
-    Datagram(usize),
-    /// Nothing arrived before the timeout (or nothing queued, non-blocking).
-    Nothing,
-    /// The socket's receive queue overflowed: records were dropped.
-    NoBufs,
-}
+pub use panoptes_netlink::Read;
 
-/// A bound NETLINK_AUDIT socket.
+/// A NETLINK_AUDIT socket: requests get a sequence number and ask for an
+/// ack; reading and waiting are the shared raw socket's.
 pub struct NlSocket {
-    fd: OwnedFd,
+    raw: RawSocket,
     seq: u32,
 }
 
 impl NlSocket {
-    /// Opens a socket bound to `groups` (0 for unicast only, 1 for
-    /// AUDIT_NLGRP_READLOG).
+    /// Opens a NETLINK_AUDIT socket joined to `groups` (0: none).
     pub fn open(groups: u32) -> io::Result<NlSocket> {
-        // SAFETY: plain socket(2) call; the result is checked before use.
-        let raw = unsafe { libc::socket(libc::AF_NETLINK, libc::SOCK_RAW | libc::SOCK_CLOEXEC, libc::NETLINK_AUDIT) };
-        if raw < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: `raw` is a fresh descriptor we own.
-        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
-        // SAFETY: all-zero is a valid sockaddr_nl.
-        let mut addr: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
-        addr.nl_family = libc::AF_NETLINK as libc::sa_family_t;
-        addr.nl_groups = groups;
-        // SAFETY: `addr` is a valid sockaddr_nl of the given size.
-        let rc = unsafe {
-            libc::bind(
-                fd.as_raw_fd(),
-                (&addr as *const libc::sockaddr_nl).cast(),
-                std::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
-            )
-        };
-        if rc < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(NlSocket { fd, seq: 0 })
+        let raw = RawSocket::open(libc::SOCK_RAW, libc::NETLINK_AUDIT, groups).map_err(|e| match e {
+            OpenError::Socket(e) | OpenError::Bind(e) => e,
+        })?;
+        Ok(NlSocket { raw, seq: 0 })
     }
 
-    /// Asks for a `bytes` receive buffer (SO_RCVBUFFORCE as root, else
-    /// SO_RCVBUF up to rmem_max). Returns the size the kernel granted.
+    /// Asks for a `bytes` receive buffer; returns what the kernel granted.
     pub fn set_rcvbuf(&self, bytes: usize) -> usize {
-        let v = i32::try_from(bytes).unwrap_or(i32::MAX);
-        for opt in [libc::SO_RCVBUFFORCE, libc::SO_RCVBUF] {
-            // SAFETY: setsockopt with a valid int option value.
-            let rc = unsafe {
-                libc::setsockopt(
-                    self.fd.as_raw_fd(),
-                    libc::SOL_SOCKET,
-                    opt,
-                    (&v as *const i32).cast(),
-                    std::mem::size_of::<i32>() as libc::socklen_t,
-                )
-            };
-            if rc == 0 {
-                break;
-            }
-        }
-        let mut got: i32 = 0;
-        let mut len = std::mem::size_of::<i32>() as libc::socklen_t;
-        // SAFETY: getsockopt into a valid int.
-        let rc = unsafe {
-            libc::getsockopt(
-                self.fd.as_raw_fd(),
-                libc::SOL_SOCKET,
-                libc::SO_RCVBUF,
-                (&mut got as *mut i32).cast(),
-                &mut len,
-            )
-        };
-        if rc == 0 {
-            got.max(0) as usize
-        } else {
-            0
-        }
+        self.raw.set_rcvbuf(bytes)
     }
 
-    /// Sends one request (`NLM_F_REQUEST | NLM_F_ACK`) to the kernel;
-    /// returns its sequence number.
+    /// Sends one request of `msg_type` with `payload`; returns its seq.
     pub fn send(&mut self, msg_type: u16, payload: &[u8]) -> io::Result<u32> {
         self.seq = self.seq.wrapping_add(1).max(1);
         let mut msg = Vec::with_capacity(NLMSG_HDRLEN + payload.len() + 3);
@@ -128,60 +68,18 @@ impl NlSocket {
         msg.extend_from_slice(&0u32.to_ne_bytes());
         msg.extend_from_slice(payload);
         msg.resize(msg.len().next_multiple_of(4), 0);
-        // SAFETY: all-zero is a valid sockaddr_nl; pid 0 is the kernel.
-        let mut dst: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
-        dst.nl_family = libc::AF_NETLINK as libc::sa_family_t;
-        loop {
-            // SAFETY: `msg` and `dst` are valid for the given lengths.
-            let rc = unsafe {
-                libc::sendto(
-                    self.fd.as_raw_fd(),
-                    msg.as_ptr().cast(),
-                    msg.len(),
-                    0,
-                    (&dst as *const libc::sockaddr_nl).cast(),
-                    std::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
-                )
-            };
-            if rc >= 0 {
-                return Ok(self.seq);
-            }
-            let err = io::Error::last_os_error();
-            if err.kind() != io::ErrorKind::Interrupted {
-                return Err(err);
-            }
-        }
+        self.raw.send_to_kernel(&msg)?;
+        Ok(self.seq)
     }
 
     /// Waits up to `timeout` for the socket to become readable.
     pub fn wait(&self, timeout: Duration) -> io::Result<bool> {
-        let mut pfd = libc::pollfd { fd: self.fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
-        let ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
-        // SAFETY: one valid pollfd.
-        let rc = unsafe { libc::poll(&mut pfd, 1, ms) };
-        if rc < 0 {
-            let err = io::Error::last_os_error();
-            return if err.kind() == io::ErrorKind::Interrupted { Ok(false) } else { Err(err) };
-        }
-        Ok(rc > 0)
+        self.raw.wait(timeout)
     }
 
     /// Reads one datagram without blocking.
     pub fn read(&self, buf: &mut [u8]) -> io::Result<Read> {
-        loop {
-            // SAFETY: `buf` is valid for writes of its length.
-            let n = unsafe { libc::recv(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), libc::MSG_DONTWAIT) };
-            if n >= 0 {
-                return Ok(Read::Datagram(n as usize));
-            }
-            let err = io::Error::last_os_error();
-            match err.raw_os_error() {
-                Some(libc::EINTR) => continue,
-                Some(libc::EAGAIN) => return Ok(Read::Nothing),
-                Some(libc::ENOBUFS) => return Ok(Read::NoBufs),
-                _ => return Err(err),
-            }
-        }
+        self.raw.read(buf)
     }
 }
 
