@@ -50,6 +50,8 @@ impl Running {
         let dir = tempfile::tempdir().unwrap();
         let jsonl = dir.path().join("events.jsonl");
         let stats = dir.path().join("stats.json");
+        // Tests never write to the host's default store.
+        let store = if args.iter().any(|a| *a == "--store" || *a == "--no-store") { None } else { Some("--no-store") };
         let mut child = Command::new(BIN)
             .arg("run")
             .arg("--output")
@@ -57,6 +59,7 @@ impl Running {
             .arg("--stats-json")
             .arg(&stats)
             .args(args)
+            .args(store)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
