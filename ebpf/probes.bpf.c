@@ -16,7 +16,8 @@
  *       kill tkill tgkill
  *
  * The record format is wire.h; the blob writers live in include/helpers.h;
- * the programs, by family, in programs/*.bpf.h (fragments of this object).
+ * the programs, by family, in the programs directory (fragments of this
+ * object, one header per family).
  *
  * Syscalls are reported from their exit tracepoint so the result is known:
  * sys_enter_X only filters (self, kinds mask, open relevance) and stashes the

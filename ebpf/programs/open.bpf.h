@@ -10,14 +10,17 @@
 
 /*
  * Is the absolute user path in the watch list? 1 yes, 0 no, -1 unreadable.
- * "/proc/<digits|self|thread-self>/..." is looked up as "/proc/" "*" "/...". The
+ * The path is looked up as it is; then, under /proc/ and /home/, once more
+ * with the next component (a pid, self or thread-self; a user name)
+ * replaced by a star, so "/proc/STAR/environ" and "/home/STAR/.ssh/..."
+ * entries (STAR being the '*' character) match every process and user. The
  * prefix length covers the terminating NUL, so an exact entry (which ends
  * with the NUL) and a prefix entry (which stops earlier) both match.
  */
 static __always_inline int pn_watched(const char *upath)
 {
 	struct pn_watch_key key;
-	int clen = 0, digits = 1, ended = 0, rewrite = 0, j;
+	int clen = 0, digits = 1, ended = 0, rewrite = 0, proc, home, j;
 	long n, m;
 	char c;
 
@@ -29,41 +32,48 @@ static __always_inline int pn_watched(const char *upath)
 		return -1;
 	if (key.data[0] != '/')
 		return 0;
-	if (n > 7 && key.data[1] == 'p' && key.data[2] == 'r' && key.data[3] == 'o' &&
-	    key.data[4] == 'c' && key.data[5] == '/') {
-#pragma unroll
-		for (j = 0; j < 12; j++) {
-			c = key.data[6 + j];
-			if (c == '/' || c == 0) {
-				ended = 1;
-				break;
-			}
-			if (c < '0' || c > '9')
-				digits = 0;
-			clen++;
-		}
-		if (ended && clen > 0) {
-			if (digits)
-				rewrite = 1;
-			else if (clen == 4 && key.data[6] == 's' && key.data[7] == 'e' &&
-				 key.data[8] == 'l' && key.data[9] == 'f')
-				rewrite = 1;
-			else if (clen == 11 && key.data[6] == 't' && key.data[7] == 'h' &&
-				 key.data[8] == 'r' && key.data[9] == 'e' && key.data[10] == 'a' &&
-				 key.data[11] == 'd' && key.data[12] == '-' && key.data[13] == 's' &&
-				 key.data[14] == 'e' && key.data[15] == 'l' && key.data[16] == 'f')
-				rewrite = 1;
-		}
-		if (rewrite) {
-			/* "/proc/" "*" then the rest, re-read after the component */
-			key.data[6] = '*';
-			m = bpf_probe_read_user_str(&key.data[7], PN_WATCH_LEN - 7, upath + 6 + clen);
-			if (m <= 0)
-				return -1;
-			n = 7 + m;
-		}
-	}
 	key.prefixlen = n * 8;
+	if (bpf_map_lookup_elem(&watch, &key))
+		return 1;
+	proc = n > 7 && key.data[1] == 'p' && key.data[2] == 'r' && key.data[3] == 'o' &&
+	       key.data[4] == 'c' && key.data[5] == '/';
+	home = n > 7 && key.data[1] == 'h' && key.data[2] == 'o' && key.data[3] == 'm' &&
+	       key.data[4] == 'e' && key.data[5] == '/';
+	if (!proc && !home)
+		return 0;
+#pragma unroll
+	for (j = 0; j < 32; j++) {
+		c = key.data[6 + j];
+		if (c == '/' || c == 0) {
+			ended = c == '/';
+			break;
+		}
+		if (c < '0' || c > '9')
+			digits = 0;
+		clen++;
+	}
+	if (!ended || clen == 0)
+		return 0;
+	if (home)
+		rewrite = 1;
+	else if (digits)
+		rewrite = 1;
+	else if (clen == 4 && key.data[6] == 's' && key.data[7] == 'e' && key.data[8] == 'l' &&
+		 key.data[9] == 'f')
+		rewrite = 1;
+	else if (clen == 11 && key.data[6] == 't' && key.data[7] == 'h' && key.data[8] == 'r' &&
+		 key.data[9] == 'e' && key.data[10] == 'a' && key.data[11] == 'd' &&
+		 key.data[12] == '-' && key.data[13] == 's' && key.data[14] == 'e' &&
+		 key.data[15] == 'l' && key.data[16] == 'f')
+		rewrite = 1;
+	if (!rewrite)
+		return 0;
+	/* "/proc/" or "/home/", "*", then the rest, re-read after the component */
+	key.data[6] = '*';
+	m = bpf_probe_read_user_str(&key.data[7], PN_WATCH_LEN - 7, upath + 6 + clen);
+	if (m <= 0)
+		return -1;
+	key.prefixlen = (7 + m) * 8;
 	return bpf_map_lookup_elem(&watch, &key) != NULL;
 }
 

@@ -94,7 +94,7 @@ pub struct SensorSection {
     /// Report every open, read-only ones included.
     pub forensics: bool,
     /// Read-only opens of these absolute paths are reported. A trailing `*`
-    /// matches any suffix; `/proc/*/...` matches any pid.
+    /// matches any suffix; `/proc/*/...` any pid, `/home/*/...` any user.
     pub watch_paths: Vec<String>,
 }
 
@@ -108,6 +108,7 @@ pub const DEFAULT_WATCH_PATHS: &[&str] = &[
     "/etc/sudoers.d/*",
     "/etc/security/opasswd",
     "/root/.ssh/*",
+    "/home/*/.ssh/*",
     "/etc/ssh/ssh_host_*",
     "/proc/*/environ",
     "/proc/*/mem",
@@ -406,8 +407,9 @@ impl WatchPattern {
             None => (text, true),
         };
         if let Some(pos) = body.find('*') {
-            if !(body.starts_with("/proc/*/") && pos == 6) {
-                return Err("`*` is allowed only at the end or as the pid in /proc/*/".into());
+            let star_component = (body.starts_with("/proc/*/") || body.starts_with("/home/*/")) && pos == 6;
+            if !star_component || body[7..].contains('*') {
+                return Err("`*` is allowed only at the end, as the pid in /proc/*/ or the user in /home/*/".into());
             }
         }
         if body.len() + usize::from(exact) > WATCH_MAX {
@@ -470,7 +472,7 @@ mod tests {
             ("[run]\noutputs = [\"syslog\"]", "run.outputs", "syslog"),
             ("[sensor]\nringbuf_bytes = 1000", "sensor.ringbuf_bytes", "1000"),
             ("[sensor]\nwatch_paths = [\"etc/shadow\"]", "sensor.watch_paths", "etc/shadow"),
-            ("[sensor]\nwatch_paths = [\"/home/*/.ssh\"]", "sensor.watch_paths", "/home/*/.ssh"),
+            ("[sensor]\nwatch_paths = [\"/etc/*/shadow\"]", "sensor.watch_paths", "/etc/*/shadow"),
             ("[pipeline]\nqueue_capacity = 0", "pipeline.queue_capacity", "0"),
             ("[store]\npath = \"\"", "store.path", ""),
             ("[containers]\ndocker_socket = \"docker.sock\"", "containers.docker_socket", "docker.sock"),
@@ -487,6 +489,8 @@ mod tests {
         assert_eq!((p.bytes.as_slice(), p.exact), (&b"/etc/sudoers.d/"[..], false));
         assert!(WatchPattern::parse("/etc/shadow").unwrap().exact);
         assert!(WatchPattern::parse("/proc/*/environ").is_ok());
+        assert!(WatchPattern::parse("/home/*/.ssh/*").is_ok());
+        assert!(WatchPattern::parse("/home/*/.ssh/*/x*").is_err());
         assert!(WatchPattern::parse(&format!("/{}", "a".repeat(126))).is_ok());
         assert!(WatchPattern::parse(&format!("/{}", "a".repeat(127))).is_err());
     }

@@ -124,9 +124,16 @@ fn watched_read_and_forensics_mode() {
     if !privileged() {
         return;
     }
+    let home = std::path::PathBuf::from(format!("/home/{}", unique("user")));
+    std::fs::create_dir_all(home.join(".ssh")).unwrap();
+    std::fs::write(home.join(".ssh/id_test"), "key").unwrap();
     let run = Running::start(&["--events", "file_open"]);
     sh("cat /etc/shadow > /dev/null; cat /etc/hostname > /dev/null; cat /proc/self/environ > /dev/null");
+    sh(&format!("cat {}/.ssh/id_test > /dev/null; cat {}/.profile 2>/dev/null; true", home.display(), home.display()));
     let out = run.stop();
+    std::fs::remove_dir_all(&home).unwrap();
+    let key = out.find("file_open", |e| e["file"]["path"] == format!("{}/.ssh/id_test", home.display()));
+    assert_eq!(key["file"]["reason"], "watched", "/home/*/.ssh/* matches any user");
     let shadow = out.find("file_open", |e| e["file"]["path"] == "/etc/shadow");
     assert_eq!(shadow["file"]["reason"], "watched");
     assert_eq!(shadow["process"]["exe"], "/usr/bin/cat");
