@@ -75,6 +75,20 @@ PN_SYSCALL(unlink, 1, PN_KIND_UNLINK, PN_OP_UNLINK, pn_exit_unlink)
 PN_SYSCALL(unlinkat, 3, PN_KIND_UNLINK, PN_OP_UNLINKAT, pn_exit_unlink)
 PN_SYSCALL(rmdir, 1, PN_KIND_UNLINK, PN_OP_RMDIR, pn_exit_unlink)
 
+/* The file a chmod/chown-family call changed: from its fd (blob 1) for the
+ * f* variants, else the path as passed (blob 0) and, when relative, its base
+ * directory (blob 2). */
+static __always_inline void pn_blob_target(struct pn_record *rec, int by_fd, __s64 dirfd,
+					   const char *path)
+{
+	if (by_fd) {
+		pn_blob_file(rec, 1, pn_fd_file(dirfd));
+	} else {
+		pn_blob_ustr(rec, 0, path);
+		pn_blob_basedir(rec, 2, 0, dirfd);
+	}
+}
+
 static __always_inline int pn_exit_chmod(struct trace_event_raw_sys_exit *ctx,
 					 struct pn_pending *p, __u16 op)
 {
@@ -106,12 +120,7 @@ static __always_inline int pn_exit_chmod(struct trace_event_raw_sys_exit *ctx,
 	rec->args[0] = dirfd;
 	rec->args[1] = mode;
 	rec->args[2] = flags;
-	if (op == PN_OP_FCHMOD) {
-		pn_blob_file(rec, 1, pn_fd_file(dirfd));
-	} else {
-		pn_blob_ustr(rec, 0, path);
-		pn_blob_basedir(rec, 2, 0, dirfd);
-	}
+	pn_blob_target(rec, op == PN_OP_FCHMOD, dirfd, path);
 	pn_submit(rec);
 	return 0;
 }
@@ -155,12 +164,7 @@ static __always_inline int pn_exit_chown(struct trace_event_raw_sys_exit *ctx,
 	rec->args[1] = uid;
 	rec->args[2] = gid;
 	rec->args[3] = flags;
-	if (op == PN_OP_FCHOWN) {
-		pn_blob_file(rec, 1, pn_fd_file(dirfd));
-	} else {
-		pn_blob_ustr(rec, 0, path);
-		pn_blob_basedir(rec, 2, 0, dirfd);
-	}
+	pn_blob_target(rec, op == PN_OP_FCHOWN, dirfd, path);
 	pn_submit(rec);
 	return 0;
 }

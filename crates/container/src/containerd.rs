@@ -25,7 +25,7 @@ use tonic::{Code, Request};
 
 use crate::cgroup::ContainerRef;
 use crate::error::FetchError;
-use crate::grpc::connect_unix;
+use crate::grpc::CachedChannel;
 use crate::metadata::{non_empty, with_labels, LABEL_CONTAINER_NAME};
 use crate::worker::Ctx;
 
@@ -38,28 +38,18 @@ const LABEL_NERDCTL_NAME: &str = "nerdctl/name";
 
 /// A containerd client, connected on first use and again after a failure.
 pub(crate) struct ContainerdApi {
-    socket: PathBuf,
     timeout: Duration,
-    channel: Option<Channel>,
+    channel: CachedChannel,
 }
 
 impl ContainerdApi {
     pub fn new(socket: PathBuf, timeout: Duration) -> Self {
-        ContainerdApi { socket, timeout, channel: None }
-    }
-
-    async fn channel(&mut self) -> Result<Channel, FetchError> {
-        if let Some(channel) = &self.channel {
-            return Ok(channel.clone());
-        }
-        let channel = connect_unix(&self.socket).await?;
-        self.channel = Some(channel.clone());
-        Ok(channel)
+        ContainerdApi { timeout, channel: CachedChannel::new(socket) }
     }
 
     /// The container `r` from the first namespace that has it.
     pub async fn fetch(&mut self, r: &ContainerRef) -> Result<Option<Container>, FetchError> {
-        let channel = self.channel().await?;
+        let channel = self.channel.get().await?;
         let namespaces = if r.pod_uid.is_some() { POD_NAMESPACES } else { NAMESPACES };
         for namespace in namespaces {
             let request = in_namespace(GetContainerRequest { id: r.id.clone() }, namespace);
@@ -78,7 +68,7 @@ impl ContainerdApi {
                 }
                 Err(status) if status.code() == Code::NotFound => continue,
                 Err(status) => {
-                    self.channel = None;
+                    self.channel.reset();
                     return Err(status.into());
                 }
             }
@@ -92,7 +82,7 @@ impl ContainerdApi {
             let wait = match self.follow_deletes(&ctx).await {
                 Ok(()) => ctx.retry_min(),
                 Err(e) => {
-                    self.channel = None;
+                    self.channel.reset();
                     ctx.failed(&e)
                 }
             };
@@ -101,7 +91,7 @@ impl ContainerdApi {
     }
 
     async fn follow_deletes(&mut self, ctx: &Ctx) -> Result<(), FetchError> {
-        let channel = tokio::time::timeout(self.timeout, self.channel())
+        let channel = tokio::time::timeout(self.timeout, self.channel.get())
             .await
             .map_err(|_| FetchError::Timeout(self.timeout))??;
         let request = SubscribeRequest { filters: vec![r#"topic=="/containers/delete""#.to_owned()] };

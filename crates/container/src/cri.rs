@@ -14,43 +14,32 @@ use std::path::PathBuf;
 use event::Container;
 use k8s_cri::v1::runtime_service_client::RuntimeServiceClient;
 use k8s_cri::v1::ContainerStatusRequest;
-use tonic::transport::Channel;
 use tonic::Code;
 
 use crate::cgroup::ContainerRef;
 use crate::error::FetchError;
-use crate::grpc::connect_unix;
+use crate::grpc::CachedChannel;
 use crate::metadata::{non_empty, with_labels};
 
 /// A CRI client, connected on first use and again after a failure.
 pub(crate) struct CriApi {
-    socket: PathBuf,
-    channel: Option<Channel>,
+    channel: CachedChannel,
 }
 
 impl CriApi {
     pub fn new(socket: PathBuf) -> Self {
-        CriApi { socket, channel: None }
-    }
-
-    async fn channel(&mut self) -> Result<Channel, FetchError> {
-        if let Some(channel) = &self.channel {
-            return Ok(channel.clone());
-        }
-        let channel = connect_unix(&self.socket).await?;
-        self.channel = Some(channel.clone());
-        Ok(channel)
+        CriApi { channel: CachedChannel::new(socket) }
     }
 
     /// The status of container `r`; `Ok(None)` when the runtime does not know it.
     pub async fn fetch(&mut self, r: &ContainerRef) -> Result<Option<Container>, FetchError> {
-        let channel = self.channel().await?;
+        let channel = self.channel.get().await?;
         let request = ContainerStatusRequest { container_id: r.id.clone(), verbose: false };
         let status = match RuntimeServiceClient::new(channel).container_status(request).await {
             Ok(answer) => answer.into_inner().status,
             Err(status) if status.code() == Code::NotFound => return Ok(None),
             Err(status) => {
-                self.channel = None;
+                self.channel.reset();
                 return Err(status.into());
             }
         };

@@ -21,3 +21,31 @@ pub(crate) async fn connect_unix(socket: &Path) -> Result<Channel, FetchError> {
         .await?;
     Ok(channel)
 }
+
+/// A gRPC channel to a unix socket, connected on first use and dropped on
+/// error so the next use reconnects.
+#[derive(Debug)]
+pub(crate) struct CachedChannel {
+    socket: std::path::PathBuf,
+    channel: Option<Channel>,
+}
+
+impl CachedChannel {
+    pub(crate) fn new(socket: std::path::PathBuf) -> Self {
+        CachedChannel { socket, channel: None }
+    }
+
+    pub(crate) async fn get(&mut self) -> Result<Channel, FetchError> {
+        if let Some(channel) = &self.channel {
+            return Ok(channel.clone());
+        }
+        let channel = connect_unix(&self.socket).await?;
+        self.channel = Some(channel.clone());
+        Ok(channel)
+    }
+
+    /// Forgets the connection (after a transport error).
+    pub(crate) fn reset(&mut self) {
+        self.channel = None;
+    }
+}
