@@ -62,6 +62,10 @@ pub struct Process {
     pub exe: Option<String>,
     /// Command line, arguments joined by spaces.
     pub cmdline: Option<String>,
+    /// Working directory as of the last exec (inherited at fork).
+    pub cwd: Option<String>,
+    /// User name of `uid` (host accounts; in a container only root).
+    pub user: Option<String>,
     /// Unique id of this process instance (see docs/events.md).
     pub exec_id: Option<String>,
     /// Parent's exec id.

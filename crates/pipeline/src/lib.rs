@@ -77,6 +77,10 @@ impl Outputs {
         match self.containers.as_mut() {
             Some(c) => {
                 ev.container = c.lookup(&ev.process);
+                // Names come from the host's passwd; a container has its own.
+                if ev.container.is_some() && ev.process.uid != 0 {
+                    ev.process.user = None;
+                }
                 if let Some(ready) = c.hold(ev, wanted, counters) {
                     for (ev, wanted) in ready {
                         self.emit(ev, counters, wanted);

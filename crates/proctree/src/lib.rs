@@ -9,6 +9,8 @@
 
 mod snapshot;
 mod tree;
+mod users;
 
 pub use snapshot::{read_boot_id, read_proc, ProcEntry};
 pub use tree::{ProcessTree, TreeOptions, TreeStats};
+pub use users::Users;

@@ -15,6 +15,7 @@ pub struct ProcEntry {
     pub exe: Option<String>,
     pub cmdline: Option<String>,
     pub cgroup: Option<String>,
+    pub cwd: Option<String>,
 }
 
 fn tick_ns() -> u64 {
@@ -28,6 +29,7 @@ pub fn read_proc(pid: u32) -> Option<ProcEntry> {
     let exe = process.exe().ok().map(|p| p.to_string_lossy().into_owned());
     let cmdline = process.cmdline().ok().filter(|v| !v.is_empty()).map(|v| v.join(" "));
     let cgroup = fs::read_to_string(format!("/proc/{pid}/cgroup")).ok().and_then(|t| pick_cgroup(&t));
+    let cwd = process.cwd().ok().map(|p| p.to_string_lossy().into_owned());
     Some(ProcEntry {
         pid,
         ppid: u32::try_from(stat.ppid).unwrap_or(0),
@@ -35,6 +37,7 @@ pub fn read_proc(pid: u32) -> Option<ProcEntry> {
         exe,
         cmdline,
         cgroup,
+        cwd,
     })
 }
 

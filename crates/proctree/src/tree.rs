@@ -13,6 +13,7 @@ use std::sync::Arc;
 use event::{Ancestor, Body, Event, Exec, Fork, Process};
 
 use crate::snapshot::{self, same_start, ProcEntry};
+use crate::users::Users;
 
 /// Tuning knobs (from `[process_tree]` in the config).
 #[derive(Debug, Clone)]
@@ -62,6 +63,7 @@ struct Node {
     exe: Option<Arc<str>>,
     cmdline: Option<Arc<str>>,
     cgroup: Option<Arc<str>>,
+    cwd: Option<Arc<str>>,
 }
 
 impl Node {
@@ -71,6 +73,7 @@ impl Node {
             + self.exe.as_ref().map_or(0, |s| s.len())
             + self.cmdline.as_ref().map_or(0, |s| s.len())
             + self.cgroup.as_ref().map_or(0, |s| s.len())
+            + self.cwd.as_ref().map_or(0, |s| s.len())
     }
 }
 
@@ -83,6 +86,7 @@ pub struct ProcessTree {
     evictions: VecDeque<(u64, u32, Arc<str>)>,
     lingering_count: usize,
     stats: TreeStats,
+    users: Users,
 }
 
 impl ProcessTree {
@@ -99,6 +103,7 @@ impl ProcessTree {
             evictions: VecDeque::new(),
             lingering_count: 0,
             stats: TreeStats::default(),
+            users: Users::default(),
         }
     }
 
@@ -173,6 +178,7 @@ impl ProcessTree {
             exe: e.exe.as_deref().map(Arc::from),
             cmdline: e.cmdline.as_deref().map(Arc::from),
             cgroup: e.cgroup.as_deref().map(Arc::from),
+            cwd: e.cwd.as_deref().map(Arc::from),
         }
     }
 
@@ -250,15 +256,16 @@ impl ProcessTree {
                     exe: None,
                     cmdline: None,
                     cgroup: None,
+                    cwd: None,
                 }
             }
         }
     }
 
     fn on_fork(&mut self, parent: &Process, fork: &Fork) {
-        let (exe, cmdline, cgroup, parent_exec_id) = match self.find_or_load(parent) {
-            Some(p) => (p.exe.clone(), p.cmdline.clone(), p.cgroup.clone(), Some(p.exec_id.clone())),
-            None => (None, None, None, None),
+        let (exe, cmdline, cgroup, cwd, parent_exec_id) = match self.find_or_load(parent) {
+            Some(p) => (p.exe.clone(), p.cmdline.clone(), p.cgroup.clone(), p.cwd.clone(), Some(p.exec_id.clone())),
+            None => (None, None, None, None, None),
         };
         let child = Node {
             pid: fork.child_pid,
@@ -269,6 +276,7 @@ impl ProcessTree {
             exe,
             cmdline,
             cgroup,
+            cwd,
         };
         self.insert_live(child);
     }
@@ -286,6 +294,9 @@ impl ProcessTree {
             node.cmdline = Some(Arc::from(cmdline));
             if let Some(cgroup) = &exec.cgroup {
                 node.cgroup = Some(Arc::from(cgroup.as_str()));
+            }
+            if let Some(cwd) = &exec.cwd {
+                node.cwd = Some(Arc::from(cwd.as_str()));
             }
         }
     }
@@ -316,9 +327,11 @@ impl ProcessTree {
         p.exe = node.exe.as_deref().map(str::to_string);
         p.cmdline = node.cmdline.as_deref().map(str::to_string);
         p.cgroup = node.cgroup.as_deref().map(str::to_string);
+        p.cwd = node.cwd.as_deref().map(str::to_string);
         p.exec_id = Some(node.exec_id.to_string());
         p.parent_exec_id = node.parent_exec_id.as_deref().map(str::to_string);
         let (pid, ppid) = (node.pid, node.ppid);
+        p.user = self.users.name(p.uid).map(str::to_string);
         p.ancestors = self.ancestors(pid, ppid);
     }
 
@@ -367,6 +380,7 @@ mod tests {
                 exe: Some("/sbin/init".into()),
                 cmdline: Some("init".into()),
                 cgroup: Some("/".into()),
+                cwd: None,
             },
             ProcEntry {
                 pid: 9_000_010,
@@ -375,6 +389,7 @@ mod tests {
                 exe: Some("/bin/bash".into()),
                 cmdline: Some("bash -l".into()),
                 cgroup: Some("/docker/c1".into()),
+                cwd: None,
             },
         ]);
         t
