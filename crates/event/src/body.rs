@@ -4,8 +4,9 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use crate::intern::StaticStr;
 use crate::kind::EventKind;
 
 /// The kind-specific part of an event.
@@ -70,7 +71,8 @@ impl Body {
 }
 
 /// A program execution (successful: `result` 0; failed: the negative errno).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Exec {
     /// The path as passed to execve.
     pub filename: String,
@@ -96,7 +98,8 @@ pub struct Exec {
 }
 
 /// A new process or thread.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Fork {
     pub child_pid: u32,
     pub child_tid: u32,
@@ -106,7 +109,8 @@ pub struct Fork {
 }
 
 /// A whole process (thread group) ended.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Exit {
     /// Exit status when it exited normally.
     pub code: Option<i32>,
@@ -116,7 +120,7 @@ pub struct Exit {
 }
 
 /// Why an open was reported (decided in the kernel).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OpenReason {
     /// Write, create or truncate intent.
@@ -128,16 +132,19 @@ pub enum OpenReason {
     Forensics,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct FileOpen {
     /// Absolute path: the opened file as the kernel resolved it, else the
     /// passed path joined to its base directory, else the passed path.
     pub path: String,
     /// The path as passed to the syscall.
     pub raw_path: String,
-    pub syscall: &'static str,
+    #[serde(deserialize_with = "crate::intern::static_str")]
+    pub syscall: StaticStr,
     pub flags: u32,
     /// `flags` as O_* names.
+    #[serde(deserialize_with = "crate::intern::vec_static_str")]
     pub flags_names: Vec<&'static str>,
     pub mode: u32,
     pub reason: OpenReason,
@@ -145,38 +152,46 @@ pub struct FileOpen {
     pub result: i64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct FileRename {
     pub path: String,
     pub new_path: String,
-    pub syscall: &'static str,
+    #[serde(deserialize_with = "crate::intern::static_str")]
+    pub syscall: StaticStr,
     pub flags: u32,
     pub result: i64,
 }
 
 /// unlink / unlinkat / rmdir.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct FilePath {
     pub path: String,
-    pub syscall: &'static str,
+    #[serde(deserialize_with = "crate::intern::static_str")]
+    pub syscall: StaticStr,
     pub flags: u32,
     pub result: i64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct FileChmod {
     pub path: String,
-    pub syscall: &'static str,
+    #[serde(deserialize_with = "crate::intern::static_str")]
+    pub syscall: StaticStr,
     pub mode: u32,
     /// The mode as `0o4755`-style octal text.
     pub mode_octal: String,
     pub result: i64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct FileChown {
     pub path: String,
-    pub syscall: &'static str,
+    #[serde(deserialize_with = "crate::intern::static_str")]
+    pub syscall: StaticStr,
     /// `-1` (as u32::MAX) leaves the owner unchanged.
     pub uid: u32,
     pub gid: u32,
@@ -184,7 +199,7 @@ pub struct FileChown {
 }
 
 /// A socket address.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "family", rename_all = "snake_case")]
 pub enum SockAddr {
     Inet { ip: IpAddr, port: u16 },
@@ -194,40 +209,48 @@ pub enum SockAddr {
 }
 
 /// connect / bind.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct NetAddr {
     pub fd: i32,
     pub addr: Option<SockAddr>,
     /// `stream`, `dgram`, `raw`, ...
-    pub socket_type: Option<&'static str>,
+    #[serde(deserialize_with = "crate::intern::option_static_str")]
+    pub socket_type: Option<StaticStr>,
     /// `tcp`, `udp`, `icmp`, ... or the number.
     pub protocol: Option<String>,
     pub result: i64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct NetListen {
     pub fd: i32,
     pub local: Option<SockAddr>,
     pub backlog: i32,
-    pub socket_type: Option<&'static str>,
+    #[serde(deserialize_with = "crate::intern::option_static_str")]
+    pub socket_type: Option<StaticStr>,
     pub protocol: Option<String>,
     pub result: i64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct NetAccept {
     pub fd: i32,
     pub peer: Option<SockAddr>,
     pub local: Option<SockAddr>,
-    pub socket_type: Option<&'static str>,
+    #[serde(deserialize_with = "crate::intern::option_static_str")]
+    pub socket_type: Option<StaticStr>,
     pub protocol: Option<String>,
-    pub syscall: &'static str,
+    #[serde(deserialize_with = "crate::intern::static_str")]
+    pub syscall: StaticStr,
     /// The new file descriptor, or the negative errno.
     pub result: i64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Ptrace {
     pub request: i64,
     /// `PTRACE_ATTACH`, ... or the number as text.
@@ -238,9 +261,11 @@ pub struct Ptrace {
     pub result: i64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ModuleLoad {
-    pub syscall: &'static str,
+    #[serde(deserialize_with = "crate::intern::static_str")]
+    pub syscall: StaticStr,
     /// The module file (finit_module).
     pub path: Option<String>,
     pub params: String,
@@ -248,7 +273,8 @@ pub struct ModuleLoad {
     pub result: i64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct MemfdCreate {
     pub name: String,
     pub flags: u32,
@@ -256,16 +282,19 @@ pub struct MemfdCreate {
     pub result: i64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Setid {
-    pub syscall: &'static str,
+    #[serde(deserialize_with = "crate::intern::static_str")]
+    pub syscall: StaticStr,
     /// The ids as passed: `[uid]`, `[ruid, euid]` or `[ruid, euid, suid]`
     /// (gids for the set*gid calls); `-1` (u32::MAX) means unchanged.
     pub ids: Vec<u32>,
     pub result: i64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Capset {
     pub target_pid: i32,
     pub effective: u64,
@@ -274,7 +303,8 @@ pub struct Capset {
     pub result: i64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Mount {
     pub source: String,
     pub target: String,
@@ -283,32 +313,38 @@ pub struct Mount {
     pub result: i64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Umount {
     pub target: String,
     pub flags: u32,
     pub result: i64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Unshare {
     pub flags: u64,
     /// `CLONE_NEWNS`, ... for the namespace flags set.
+    #[serde(deserialize_with = "crate::intern::vec_static_str")]
     pub namespaces: Vec<&'static str>,
     pub result: i64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Setns {
     pub fd: i32,
     pub nstype: u64,
+    #[serde(deserialize_with = "crate::intern::vec_static_str")]
     pub namespaces: Vec<&'static str>,
     /// What the fd refers to (`mnt:[4026531841]`, a /proc path, ...).
     pub ns_file: Option<String>,
     pub result: i64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Bpf {
     pub cmd: u32,
     pub cmd_name: String,
@@ -317,16 +353,19 @@ pub struct Bpf {
     pub result: i64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Kill {
-    pub syscall: &'static str,
+    #[serde(deserialize_with = "crate::intern::static_str")]
+    pub syscall: StaticStr,
     pub target_pid: i32,
     pub signal: i32,
     pub result: i64,
 }
 
 /// Events were dropped somewhere; emitted whenever a drop counter moves.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Loss {
     /// Where: `kernel_ringbuf`, `sensor_queue`, `decode`, ...
     pub hop: String,

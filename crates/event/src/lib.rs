@@ -7,17 +7,27 @@
 //! `docs/events.md`: `{"kind": ..., "time": ..., "time_boot_ns": ...,
 //! "process": {...}, "container": ..., "<body key>": {...}}`. Kind names and
 //! body keys are defined once, in [`kind`], and nowhere else.
+//! [`Event::from_json`] reads that shape back (whole or partial events).
+//!
+//! An [`Alert`] is a rule match: its JSON line (`"kind": "alert"`) carries
+//! the matching events in their own JSON shape.
 
+mod alert;
 pub mod body;
+mod de;
+pub mod intern;
 mod json;
 pub mod kind;
 pub mod names;
+#[cfg(any(test, feature = "samples"))]
+pub mod samples;
 pub mod time;
 
+pub use alert::{Action, Alert, AlertProcess, KillBy, RuleRef, Severity, SeverityParseError};
 pub use body::*;
 pub use kind::EventKind;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One thing that happened on the host, as seen by a sensor and enriched.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,7 +54,8 @@ impl Event {
 
 /// The acting process: header fields from the kernel, the rest from the
 /// process tree.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Process {
     /// Thread group id.
     pub pid: u32,
@@ -82,7 +93,8 @@ pub struct Process {
 }
 
 /// One link of `process.ancestors`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Ancestor {
     pub pid: u32,
     pub exec_id: Option<String>,
@@ -93,7 +105,8 @@ pub struct Ancestor {
 /// Container the event came from: the id from the process's cgroup, the
 /// rest from the container runtime (filled asynchronously; until the
 /// runtime answered, or when it cannot, only `id` and `runtime` are set).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Container {
     /// Full container id (64 hex for Docker, containerd, CRI-O, podman).
     pub id: String,

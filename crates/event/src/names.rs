@@ -1,7 +1,8 @@
 //! Numbers from Linux UAPI turned into the names people search for:
 //! open flags, ptrace requests, bpf commands, namespace flags, socket types,
-//! IP protocols, filesystem magics. One table for every sensor (eBPF,
-//! audit, proc connector), so a field means the same whichever saw it.
+//! IP protocols, filesystem magics, and the syscall names bodies carry. One
+//! table for every sensor (eBPF, audit, proc connector), so a field means
+//! the same whichever saw it.
 
 const O_FLAGS: &[(u32, &str)] = &[
     (0o1, "O_WRONLY"),
@@ -178,6 +179,86 @@ pub fn fs_name(magic: u64) -> Option<&'static str> {
         0x6265_6572 => "sysfs",
         _ => return None,
     })
+}
+
+/// Every syscall name an event body's `syscall` field holds: the eBPF
+/// sensor's (`PN_OP_*` in wire.h, checked by a sensor test), the audit
+/// mapping's (i386 `*32` forms and the process calls included) and the
+/// proc connector's.
+pub const SYSCALLS: &[&str] = &[
+    "execve",
+    "execveat",
+    "fork",
+    "vfork",
+    "clone",
+    "clone3",
+    "exit",
+    "exit_group",
+    "open",
+    "openat",
+    "openat2",
+    "creat",
+    "rename",
+    "renameat",
+    "renameat2",
+    "unlink",
+    "unlinkat",
+    "rmdir",
+    "chmod",
+    "fchmod",
+    "fchmodat",
+    "fchmodat2",
+    "chown",
+    "lchown",
+    "fchown",
+    "fchownat",
+    "chown32",
+    "lchown32",
+    "fchown32",
+    "connect",
+    "bind",
+    "listen",
+    "accept",
+    "accept4",
+    "ptrace",
+    "init_module",
+    "finit_module",
+    "memfd_create",
+    "setuid",
+    "setgid",
+    "setreuid",
+    "setregid",
+    "setresuid",
+    "setresgid",
+    "setuid32",
+    "setgid32",
+    "setreuid32",
+    "setregid32",
+    "setresuid32",
+    "setresgid32",
+    "capset",
+    "mount",
+    "umount",
+    "umount2",
+    "unshare",
+    "setns",
+    "bpf",
+    "kill",
+    "tkill",
+    "tgkill",
+];
+
+/// Every `&'static str` the tables of this module produce, for reading
+/// events back from JSON (`crate::intern`).
+pub(crate) fn static_names() -> impl Iterator<Item = &'static str> {
+    let socket_types = (0..16).filter_map(socket_type);
+    SYSCALLS
+        .iter()
+        .copied()
+        .chain(std::iter::once("O_RDONLY"))
+        .chain(O_FLAGS.iter().map(|(_, name)| *name))
+        .chain(NS_FLAGS.iter().map(|(_, name)| *name))
+        .chain(socket_types)
 }
 
 #[cfg(test)]

@@ -246,6 +246,16 @@ fn every_wire_kind_maps_both_ways() {
     assert_eq!(record_to_event(&bytes, |b| b).unwrap_err(), DecodeError::UnknownKind(63));
 }
 
+#[test]
+fn every_op_name_is_in_the_event_syscall_table() {
+    // Events read back from JSON map syscall names onto that table.
+    let ops: Vec<&str> = (0..1024).filter_map(crate::wire::layout::op_name).collect();
+    assert!(ops.len() > 30, "{ops:?}");
+    for name in ops {
+        assert!(event::names::SYSCALLS.contains(&name), "{name} is missing from event::names::SYSCALLS");
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 4000, ..ProptestConfig::default() })]
 

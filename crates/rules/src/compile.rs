@@ -1,0 +1,602 @@
+//! Syntax tree → compiled expression: field names resolved against the
+//! event crate's registry, values typed and checked, macros and lists
+//! expanded, string tests built into matchers, identical predicates shared
+//! between rules. Errors carry the span of the offending text.
+
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
+use std::ops::Range;
+use std::sync::Arc;
+
+use event::fields::{self, Arg, ArgKind, FieldDef, FieldType};
+use event::EventKind;
+
+use crate::cond::{self, Ast, Op, Val};
+use crate::matcher::{IntTest, IpTest, StrTest, Test};
+
+/// Bit per kind.
+pub type KindMask = u64;
+pub const ALL_KINDS: KindMask = (1u64 << EventKind::ALL.len()) - 1;
+
+pub fn kind_bit(k: EventKind) -> KindMask {
+    1u64 << (k as usize)
+}
+
+/// Where a condition's text lives, for error positions.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub id: usize,
+}
+
+/// A compile error: `origin` indexes the caller's table of condition texts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompileError {
+    pub origin: usize,
+    pub span: Range<usize>,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+/// A compiled condition.
+#[derive(Debug, Clone)]
+pub enum Expr {
+    Const(bool),
+    Kinds(KindMask),
+    Pred(u32),
+    /// `FIELD == $step.FIELD` in a sequence step.
+    Ref(Box<RefTest>),
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+    Not(Box<Expr>),
+}
+
+#[derive(Debug, Clone)]
+pub struct RefTest {
+    pub field: &'static FieldDef,
+    pub arg: Arg,
+    pub step: usize,
+    pub ref_field: &'static FieldDef,
+    pub ref_arg: Arg,
+}
+
+/// One field test.
+#[derive(Debug)]
+pub struct Pred {
+    pub field: &'static FieldDef,
+    pub arg: Arg,
+    pub mask: Option<i64>,
+    pub test: Test,
+    /// `!=`: present and no value passes `test` (an equality).
+    pub negated: bool,
+}
+
+/// A named condition.
+#[derive(Debug, Clone)]
+pub struct Macro {
+    pub ast: Ast,
+    pub origin: usize,
+}
+
+/// Everything conditions may refer to by name.
+#[derive(Debug, Default)]
+pub struct Names {
+    pub macros: HashMap<String, Macro>,
+    pub lists: HashMap<String, Vec<String>>,
+}
+
+/// Predicates shared by every compiled rule.
+#[derive(Debug, Default)]
+pub struct Predicates {
+    pub preds: Vec<Pred>,
+    keys: HashMap<String, u32>,
+}
+
+/// Compiles conditions against one [`Names`] table into one predicate table.
+pub struct Compiler<'a> {
+    pub names: &'a Names,
+    pub preds: &'a mut Predicates,
+    /// Names of earlier sequence steps (`$name.field` allowed) when compiling a step.
+    pub steps: &'a [String],
+}
+
+impl Compiler<'_> {
+    /// Parses and compiles `text` (from `origin`).
+    pub fn compile_text(&mut self, text: &str, origin: usize) -> Result<Expr, CompileError> {
+        let ast = cond::parse(text)
+            .map_err(|e| CompileError { origin, span: e.span, message: e.message, hint: e.hint })?;
+        self.compile(&ast, origin, &mut Vec::new())
+    }
+
+    fn compile(&mut self, ast: &Ast, origin: usize, stack: &mut Vec<String>) -> Result<Expr, CompileError> {
+        let err = |span: Range<usize>, message: String, hint: Option<String>| CompileError { origin, span, message, hint };
+        Ok(match ast {
+            Ast::And(parts) => {
+                Expr::And(parts.iter().map(|p| self.compile(p, origin, stack)).collect::<Result<_, _>>()?)
+            }
+            Ast::Or(parts) => Expr::Or(parts.iter().map(|p| self.compile(p, origin, stack)).collect::<Result<_, _>>()?),
+            Ast::Not(inner) => Expr::Not(Box::new(self.compile(inner, origin, stack)?)),
+            Ast::Name { name, span } => {
+                if name == "true" || name == "false" {
+                    return Ok(Expr::Const(name == "true"));
+                }
+                let Some(m) = self.names.macros.get(name) else {
+                    let hint = if fields::field(split_arg(name).0).is_some() {
+                        Some(format!("`{name}` is a field: compare it, e.g. `{name} == value`, or test `{name} exists`"))
+                    } else {
+                        Some("define it with `- macro: NAME` or check the spelling".to_string())
+                    };
+                    return Err(err(span.clone(), format!("unknown macro `{name}`"), hint));
+                };
+                if stack.iter().any(|s| s == name) {
+                    return Err(err(span.clone(), format!("macro `{name}` refers to itself"), Some(stack.join(" → "))));
+                }
+                stack.push(name.clone());
+                let m = m.clone();
+                let compiled = self.compile(&m.ast, m.origin, stack);
+                stack.pop();
+                compiled?
+            }
+            Ast::Exists { field, field_span } => {
+                let (def, arg) = resolve_field(field, field_span, origin)?;
+                self.intern(def, arg, None, Test::Exists, false)?
+            }
+            Ast::Pred { field, field_span, mask, op, values, list } => {
+                let (def, arg) = resolve_field(field, field_span, origin)?;
+                if let Some(r) = values.first().filter(|v| !v.quoted && v.text.starts_with('$')) {
+                    return self.reference(def, arg, *op, r, values.len(), origin);
+                }
+                let mask = match mask {
+                    None => None,
+                    Some(m) if def.ty == FieldType::Int => Some(parse_int(&m.text).ok_or_else(|| {
+                        err(m.span.clone(), format!("mask `{}` is not an integer", m.text), None)
+                    })?),
+                    Some(m) => {
+                        return Err(err(
+                            m.span.clone(),
+                            format!("`&` needs an int field; {} is {}", def.name, def.ty.name()),
+                            None,
+                        ))
+                    }
+                };
+                let values = self.expand(values, *op, *list, origin)?;
+                if def.ty == FieldType::Kind {
+                    return kind_expr(*op, &values, origin);
+                }
+                let (test, negated) = build_test(def, *op, &values, origin)?;
+                self.intern(def, arg, mask, test, negated)?
+            }
+        })
+    }
+
+    fn reference(
+        &mut self,
+        def: &'static FieldDef,
+        arg: Arg,
+        op: Op,
+        value: &Val,
+        count: usize,
+        origin: usize,
+    ) -> Result<Expr, CompileError> {
+        let err = |message: String, hint: Option<String>| CompileError { origin, span: value.span.clone(), message, hint };
+        if op != Op::Eq || count != 1 {
+            return Err(err("a `$step.field` reference compares with `==` only".into(), None));
+        }
+        let body = &value.text[1..];
+        let Some((step, field)) = body.split_once('.') else {
+            return Err(err(format!("`{}` is not `$step.field`", value.text), None));
+        };
+        let Some(step) = self.steps.iter().position(|s| s == step) else {
+            return Err(err(
+                format!("`${step}` is not an earlier step of this sequence"),
+                Some(format!("earlier steps: {}", self.steps.join(", "))),
+            ));
+        };
+        let (ref_field, ref_arg) = resolve_field(field, &value.span, origin)?;
+        Ok(Expr::Ref(Box::new(RefTest { field: def, arg, step, ref_field, ref_arg })))
+    }
+
+    /// Values with list names expanded (unquoted words naming a list).
+    fn expand(&self, values: &[Val], op: Op, list: bool, origin: usize) -> Result<Vec<Val>, CompileError> {
+        let mut out = Vec::new();
+        for v in values {
+            match self.names.lists.get(&v.text).filter(|_| !v.quoted) {
+                Some(items) => {
+                    if !list && matches!(op, Op::Eq | Op::Ne | Op::IEq) {
+                        return Err(CompileError {
+                            origin,
+                            span: v.span.clone(),
+                            message: format!("`{}` is a list; `{}` compares with one value", v.text, op.name()),
+                            hint: Some(format!("use `in ({})`", v.text)),
+                        });
+                    }
+                    out.extend(items.iter().map(|t| Val { text: t.clone(), quoted: true, span: v.span.clone() }));
+                }
+                None => out.push(v.clone()),
+            }
+        }
+        if out.is_empty() {
+            let span = values.first().map(|v| v.span.clone()).unwrap_or(0..0);
+            return Err(CompileError { origin, span, message: "empty value list".into(), hint: None });
+        }
+        Ok(out)
+    }
+
+    fn intern(
+        &mut self,
+        field: &'static FieldDef,
+        arg: Arg,
+        mask: Option<i64>,
+        test: Test,
+        negated: bool,
+    ) -> Result<Expr, CompileError> {
+        let key = format!("{}|{:?}|{:?}|{}|{}", field.name, arg, mask, negated, test.key());
+        if let Some(id) = self.preds.keys.get(&key) {
+            return Ok(Expr::Pred(*id));
+        }
+        let id = self.preds.preds.len() as u32;
+        self.preds.preds.push(Pred { field, arg, mask, test, negated });
+        self.preds.keys.insert(key, id);
+        Ok(Expr::Pred(id))
+    }
+}
+
+fn split_arg(name: &str) -> (&str, Option<&str>) {
+    match name.split_once('[') {
+        Some((base, rest)) => (base, Some(rest.strip_suffix(']').unwrap_or(rest))),
+        None => (name, None),
+    }
+}
+
+/// `name` or `name[arg]` → the field and its argument.
+pub fn resolve_field(
+    name: &str,
+    span: &Range<usize>,
+    origin: usize,
+) -> Result<(&'static FieldDef, Arg), CompileError> {
+    let err = |message: String, hint: Option<String>| CompileError { origin, span: span.clone(), message, hint };
+    let (base, arg) = split_arg(name);
+    let Some(def) = fields::field(base) else {
+        let similar = fields::similar(base);
+        let hint = if similar.is_empty() {
+            "`panoptes rules fields` lists every field".to_string()
+        } else {
+            format!("did you mean one of: {}", similar.join(", "))
+        };
+        return Err(err(format!("unknown field `{base}`"), Some(hint)));
+    };
+    let arg = match (def.arg, arg) {
+        (ArgKind::None, None) | (ArgKind::OptionalIndex, None) => Arg::None,
+        (ArgKind::None, Some(_)) => return Err(err(format!("`{base}` takes no [argument]"), None)),
+        (ArgKind::OptionalIndex, Some(a)) => match a.parse::<usize>() {
+            Ok(n) => Arg::Index(n),
+            Err(_) => return Err(err(format!("`{base}[{a}]`: the index must be a number"), None)),
+        },
+        (ArgKind::Key, Some(a)) if !a.is_empty() => Arg::Key(a.to_string()),
+        (ArgKind::Key, _) => return Err(err(format!("`{base}` needs a key: {base}[KEY]"), None)),
+    };
+    Ok((def, arg))
+}
+
+/// Decimal, 0x, 0o or 0b integers, optionally negative.
+pub fn parse_int(text: &str) -> Option<i64> {
+    let (neg, t) = match text.strip_prefix('-') {
+        Some(t) => (true, t),
+        None => (false, text),
+    };
+    let t = t.replace('_', "");
+    let v = if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        i64::from_str_radix(h, 16).ok()?
+    } else if let Some(o) = t.strip_prefix("0o") {
+        i64::from_str_radix(o, 8).ok()?
+    } else if let Some(b) = t.strip_prefix("0b") {
+        i64::from_str_radix(b, 2).ok()?
+    } else {
+        t.parse::<i64>().ok().or_else(|| t.parse::<u64>().ok().map(|u| u as i64))?
+    };
+    Some(if neg { -v } else { v })
+}
+
+fn kind_expr(op: Op, values: &[Val], origin: usize) -> Result<Expr, CompileError> {
+    let mut mask = 0;
+    for v in values {
+        match EventKind::from_name(&v.text) {
+            Some(k) => mask |= kind_bit(k),
+            None => {
+                return Err(CompileError {
+                    origin,
+                    span: v.span.clone(),
+                    message: format!("unknown kind `{}`", v.text),
+                    hint: Some(format!("kinds: {}", EventKind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>().join(", "))),
+                })
+            }
+        }
+    }
+    match op {
+        Op::Eq | Op::In => Ok(Expr::Kinds(mask)),
+        Op::Ne => Ok(Expr::Not(Box::new(Expr::Kinds(mask)))),
+        _ => Err(CompileError {
+            origin,
+            span: values[0].span.clone(),
+            message: format!("`kind` compares with ==, != or in, not `{}`", op.name()),
+            hint: None,
+        }),
+    }
+}
+
+fn build_test(def: &'static FieldDef, op: Op, values: &[Val], origin: usize) -> Result<(Test, bool), CompileError> {
+    let bad = |v: &Val, message: String, hint: Option<&str>| CompileError {
+        origin,
+        span: v.span.clone(),
+        message,
+        hint: hint.map(str::to_string),
+    };
+    let first = &values[0];
+    let wrong_op = |hint: &str| {
+        Err(bad(first, format!("`{}` does not apply to {} ({})", op.name(), def.name, def.ty.name()), Some(hint)))
+    };
+    let single = |what: &str| -> Result<(), CompileError> {
+        if values.len() > 1 && matches!(op, Op::Eq | Op::Ne | Op::IEq | Op::Lt | Op::Le | Op::Gt | Op::Ge) {
+            return Err(bad(&values[1], format!("`{}` takes one {what}", op.name()), Some("use `in (a, b)`")));
+        }
+        Ok(())
+    };
+    match def.ty {
+        FieldType::Int => {
+            let mut ints = Vec::new();
+            for v in values {
+                ints.push(parse_int(&v.text).ok_or_else(|| {
+                    bad(v, format!("{} is an int; `{}` is not a number", def.name, v.text), Some("write 42, -1, 0x1f or 0o4755"))
+                })?);
+            }
+            single("number")?;
+            let test = match op {
+                Op::Eq | Op::Ne | Op::In => IntTest::In(ints),
+                Op::Lt | Op::Le | Op::Gt | Op::Ge => IntTest::Cmp(op, ints[0]),
+                _ => return wrong_op("ints take ==, !=, <, <=, >, >=, in (and `& MASK` first)"),
+            };
+            Ok((Test::Int(test), op == Op::Ne))
+        }
+        FieldType::Bool => {
+            single("value")?;
+            let b = match first.text.as_str() {
+                "true" => true,
+                "false" => false,
+                other => return Err(bad(first, format!("{} is a bool; `{other}` is not true or false", def.name), None)),
+            };
+            match op {
+                Op::Eq => Ok((Test::Bool(b), false)),
+                Op::Ne => Ok((Test::Bool(!b), false)),
+                _ => wrong_op("bools take == and !="),
+            }
+        }
+        FieldType::Ip => match op {
+            Op::Eq | Op::Ne | Op::In => {
+                let mut ips = Vec::new();
+                for v in values {
+                    ips.push(v.text.parse::<IpAddr>().map_err(|_| {
+                        bad(v, format!("{} is an address; `{}` is not an IP", def.name, v.text), Some("e.g. 127.0.0.1 or ::1; networks take `cidr`"))
+                    })?);
+                }
+                single("address")?;
+                Ok((Test::Ip(IpTest::In(ips)), op == Op::Ne))
+            }
+            Op::Cidr => {
+                let mut nets = Vec::new();
+                for v in values {
+                    let net = v
+                        .text
+                        .parse::<ipnet::IpNet>()
+                        .or_else(|_| v.text.parse::<IpAddr>().map(ipnet::IpNet::from))
+                        .map_err(|_| bad(v, format!("`{}` is not a network", v.text), Some("e.g. 10.0.0.0/8 or fc00::/7")))?;
+                    nets.push(net);
+                }
+                Ok((Test::Ip(IpTest::Cidr(nets)), false))
+            }
+            _ => wrong_op("addresses take ==, !=, in and cidr"),
+        },
+        FieldType::Str | FieldType::Kind => {
+            let texts: Vec<&str> = values.iter().map(|v| v.text.as_str()).collect();
+            single("value")?;
+            let test = match op {
+                Op::Eq | Op::Ne | Op::In => StrTest::eq(&texts, false),
+                Op::IEq | Op::IIn => StrTest::eq(&texts, true),
+                Op::Contains => StrTest::contains(&texts, false),
+                Op::IContains => StrTest::contains(&texts, true),
+                Op::StartsWith => StrTest::StartsWith(to_boxed(&texts, false)),
+                Op::IStartsWith => StrTest::IStartsWith(to_boxed(&texts, true)),
+                Op::EndsWith => StrTest::EndsWith(to_boxed(&texts, false)),
+                Op::IEndsWith => StrTest::IEndsWith(to_boxed(&texts, true)),
+                Op::Glob | Op::IGlob => {
+                    let parts: Vec<String> = texts.iter().map(|t| glob_to_regex(t)).collect();
+                    let src = format!("{}^(?:{})$", if op == Op::IGlob { "(?i-u)" } else { "(?-u)" }, parts.join("|"));
+                    StrTest::regex(&src).map_err(|e| bad(first, format!("bad glob: {e}"), None))?
+                }
+                Op::Regex => {
+                    for v in values {
+                        regex::Regex::new(&v.text).map_err(|e| {
+                            bad(v, format!("bad regex: {}", e.to_string().lines().last().unwrap_or("")), None)
+                        })?;
+                    }
+                    let src = texts.iter().map(|t| format!("(?:{t})")).collect::<Vec<_>>().join("|");
+                    StrTest::regex(&src).map_err(|e| bad(first, format!("bad regex: {e}"), None))?
+                }
+                Op::Lt | Op::Le | Op::Gt | Op::Ge => {
+                    return wrong_op("strings take ==, !=, in, contains, startswith, endswith, glob, regex and the i- forms")
+                }
+                Op::Cidr => return wrong_op("`cidr` is for address fields such as net.addr.ip"),
+            };
+            Ok((Test::Str(test), op == Op::Ne))
+        }
+    }
+}
+
+fn to_boxed(texts: &[&str], lower: bool) -> Vec<Box<str>> {
+    texts.iter().map(|t| if lower { t.to_ascii_lowercase().into() } else { (*t).into() }).collect()
+}
+
+/// A shell glob as a regex body: `*` any run, `?` one char, `[...]` a class
+/// (`[!...]` negated); everything else literal.
+pub fn glob_to_regex(glob: &str) -> String {
+    let mut out = String::new();
+    let mut chars = glob.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '*' => out.push_str(".*"),
+            '?' => out.push('.'),
+            '[' => {
+                let mut class = String::new();
+                let mut closed = false;
+                for d in chars.by_ref() {
+                    if d == ']' && !class.is_empty() {
+                        closed = true;
+                        break;
+                    }
+                    class.push(d);
+                }
+                if closed {
+                    out.push('[');
+                    if let Some(rest) = class.strip_prefix('!') {
+                        out.push('^');
+                        out.push_str(&rest.replace('\\', "\\\\").replace('[', "\\["));
+                    } else {
+                        out.push_str(&class.replace('\\', "\\\\").replace('[', "\\["));
+                    }
+                    out.push(']');
+                } else {
+                    out.push_str(&regex::escape(&format!("[{class}")));
+                }
+            }
+            '\\' => match chars.next() {
+                Some(n) => out.push_str(&regex::escape(&n.to_string())),
+                None => out.push_str("\\\\"),
+            },
+            _ => out.push_str(&regex::escape(&c.to_string())),
+        }
+    }
+    out
+}
+
+/// The kinds whose events could satisfy `e`.
+pub fn kinds_of(e: &Expr, preds: &Predicates) -> KindMask {
+    match e {
+        Expr::Const(true) => ALL_KINDS,
+        Expr::Const(false) => 0,
+        Expr::Kinds(m) => *m,
+        Expr::Pred(id) => field_kinds(preds.preds[*id as usize].field, &preds.preds[*id as usize].test),
+        Expr::Ref(r) => field_kinds(r.field, &Test::Exists),
+        Expr::And(parts) => parts.iter().fold(ALL_KINDS, |m, p| m & kinds_of(p, preds)),
+        Expr::Or(parts) => parts.iter().fold(0, |m, p| m | kinds_of(p, preds)),
+        Expr::Not(inner) => match inner.as_ref() {
+            Expr::Kinds(m) => ALL_KINDS & !m,
+            _ => ALL_KINDS,
+        },
+    }
+}
+
+fn field_kinds(def: &FieldDef, _test: &Test) -> KindMask {
+    match def.kinds {
+        None => ALL_KINDS,
+        Some(kinds) => kinds.iter().fold(0, |m, k| m | kind_bit(*k)),
+    }
+}
+
+/// Names in `e` that are macros or lists, for "unused" lints.
+pub fn used_names(ast: &Ast, out: &mut HashSet<String>) {
+    match ast {
+        Ast::And(v) | Ast::Or(v) => v.iter().for_each(|a| used_names(a, out)),
+        Ast::Not(a) => used_names(a, out),
+        Ast::Name { name, .. } => {
+            out.insert(name.clone());
+        }
+        Ast::Pred { values, .. } => values.iter().filter(|v| !v.quoted).for_each(|v| {
+            out.insert(v.text.clone());
+        }),
+        Ast::Exists { .. } => {}
+    }
+}
+
+/// Shared handle to compiled predicates (the engine and every rule).
+pub type SharedPredicates = Arc<Predicates>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn compile(text: &str) -> Result<(Expr, Predicates), CompileError> {
+        let mut names = Names::default();
+        names.lists.insert("shells".into(), vec!["sh".into(), "bash".into()]);
+        names.macros.insert("is_exec".into(), Macro { ast: cond::parse("kind == exec").unwrap(), origin: 7 });
+        names.macros.insert("loop_a".into(), Macro { ast: cond::parse("loop_b").unwrap(), origin: 8 });
+        names.macros.insert("loop_b".into(), Macro { ast: cond::parse("loop_a").unwrap(), origin: 9 });
+        let mut preds = Predicates::default();
+        let e = Compiler { names: &names, preds: &mut preds, steps: &[] }.compile_text(text, 1)?;
+        Ok((e, preds))
+    }
+
+    #[test]
+    fn kinds_are_inferred() {
+        let (e, p) = compile("is_exec and process.name in (shells)").unwrap();
+        assert_eq!(kinds_of(&e, &p), kind_bit(EventKind::Exec));
+        let (e, p) = compile("file.path startswith /etc/ or net.addr.port == 22").unwrap();
+        let m = kinds_of(&e, &p);
+        assert!(m & kind_bit(EventKind::FileOpen) != 0 && m & kind_bit(EventKind::NetConnect) != 0);
+        assert_eq!(m & kind_bit(EventKind::Exec), 0);
+        let (e, p) = compile("not kind == exec").unwrap();
+        assert_eq!(kinds_of(&e, &p) & kind_bit(EventKind::Exec), 0);
+        let (e, p) = compile("process.name == x").unwrap();
+        assert_eq!(kinds_of(&e, &p), ALL_KINDS);
+    }
+
+    #[test]
+    fn identical_predicates_are_shared() {
+        let mut names = Names::default();
+        names.lists.insert("x".into(), vec!["a".into()]);
+        let mut preds = Predicates::default();
+        let mut c = Compiler { names: &names, preds: &mut preds, steps: &[] };
+        c.compile_text("process.name == a", 0).unwrap();
+        c.compile_text("process.name == a and process.uid == 0", 1).unwrap();
+        assert_eq!(preds.preds.len(), 2);
+    }
+
+    #[test]
+    fn type_and_name_errors() {
+        let e = compile("process.nmae == bash").unwrap_err();
+        assert_eq!((e.span.clone(), e.message.as_str()), (0..12, "unknown field `process.nmae`"));
+        assert!(e.hint.unwrap().contains("process.name"));
+        let e = compile("process.uid == root").unwrap_err();
+        assert!(e.message.contains("is an int"), "{e:?}");
+        assert_eq!(e.span, 15..19);
+        let e = compile("process.uid contains 1").unwrap_err();
+        assert!(e.message.contains("does not apply"), "{e:?}");
+        let e = compile("kind == exek").unwrap_err();
+        assert!(e.message.contains("unknown kind"));
+        let e = compile("process.exe regex 'a('").unwrap_err();
+        assert!(e.message.contains("bad regex"), "{e:?}");
+        let e = compile("net.addr.ip cidr 10.0.0.0/33").unwrap_err();
+        assert!(e.message.contains("not a network"));
+        let e = compile("nosuchmacro").unwrap_err();
+        assert!(e.message.contains("unknown macro"));
+        let e = compile("loop_a").unwrap_err();
+        assert!(e.message.contains("refers to itself"));
+        assert_eq!(e.origin, 9);
+        let e = compile("process.name == shells").unwrap_err();
+        assert!(e.hint.unwrap().contains("in (shells)"));
+        let e = compile("exec.argv[x] == a").unwrap_err();
+        assert!(e.message.contains("index"));
+        let e = compile("container.labels == a").unwrap_err();
+        assert!(e.message.contains("needs a key"));
+        let e = compile("process.exe & 4 == 0").unwrap_err();
+        assert!(e.message.contains("needs an int field"));
+        let e = compile("process.name == $a.process.name").unwrap_err();
+        assert!(e.message.contains("earlier step"));
+        assert!(compile("file.mode & 0o6000 != 0 and exec.argv[0] == a and container.labels[team] == b").is_ok());
+    }
+
+    #[test]
+    fn globs_translate() {
+        assert_eq!(glob_to_regex("/tmp/*.sh"), r"/tmp/.*\.sh");
+        assert_eq!(glob_to_regex("a?[!x]"), "a.[^x]");
+        assert_eq!(glob_to_regex(r"a\*"), r"a\*");
+        assert_eq!(glob_to_regex("[abc"), r"\[abc");
+    }
+}

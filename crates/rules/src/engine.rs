@@ -1,0 +1,256 @@
+//! The engine: each event meets the rules indexed under its kind, then the
+//! sequences that have a step of its kind; matches become [`Alert`]s after
+//! exceptions, the per rule+process rate limit and the rule's action.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use event::{Action, Alert, AlertProcess, Body, Event, EventKind, KillBy, RuleRef};
+
+use crate::compile::kind_bit;
+use crate::eval::{eval, Cache};
+use crate::kill;
+use crate::load::{ActionKind, Meta, RuleSet};
+use crate::sequence::SeqState;
+
+/// Tuning.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// Alerts of one rule for one process allowed per window...
+    pub burst: u32,
+    /// ...after which further ones are counted, not sent, until it ends.
+    pub window: Duration,
+    /// Carry out `kill` actions (off for replays and tests).
+    pub actions: bool,
+    /// Partial sequence matches kept per sequence.
+    pub max_partials: usize,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions { burst: 5, window: Duration::from_secs(60), actions: true, max_partials: 4096 }
+    }
+}
+
+/// Counters, for the run summary and `panoptes replay`.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct EngineStats {
+    pub events: u64,
+    pub rule_evaluations: u64,
+    pub alerts: u64,
+    pub suppressed: u64,
+    pub kills: u64,
+    pub kill_failures: u64,
+    /// Partial sequence matches dropped to stay within `max_partials`.
+    pub sequence_drops: u64,
+    /// Matches per rule id (only rules that matched).
+    pub by_rule: HashMap<String, u64>,
+}
+
+struct Bucket {
+    window_start_ns: u64,
+    sent: u32,
+    suppressed: u64,
+}
+
+pub struct Engine {
+    set: RuleSet,
+    by_kind: Vec<Vec<u32>>,
+    seq_by_kind: Vec<Vec<u32>>,
+    cache: Cache,
+    seqs: Vec<SeqState>,
+    limiter: HashMap<(u32, String), Bucket>,
+    opts: EngineOptions,
+    stats: EngineStats,
+    last_ns: u64,
+}
+
+impl Engine {
+    pub fn new(set: RuleSet, opts: EngineOptions) -> Engine {
+        let mut by_kind = vec![Vec::new(); EventKind::ALL.len()];
+        let mut seq_by_kind = vec![Vec::new(); EventKind::ALL.len()];
+        for (i, rule) in set.rules.iter().enumerate().filter(|(_, r)| r.meta.enabled) {
+            for kind in EventKind::ALL {
+                if rule.kinds & kind_bit(*kind) != 0 {
+                    by_kind[*kind as usize].push(i as u32);
+                }
+            }
+        }
+        for (i, seq) in set.sequences.iter().enumerate().filter(|(_, s)| s.meta.enabled) {
+            let kinds = seq.steps.iter().fold(0, |m, s| m | s.kinds);
+            for kind in EventKind::ALL {
+                if kinds & kind_bit(*kind) != 0 {
+                    seq_by_kind[*kind as usize].push(i as u32);
+                }
+            }
+        }
+        let seqs = set.sequences.iter().map(|_| SeqState::default()).collect();
+        Engine { set, by_kind, seq_by_kind, cache: Cache::default(), seqs, limiter: HashMap::new(), opts, stats: EngineStats::default(), last_ns: 0 }
+    }
+
+    pub fn rules(&self) -> &RuleSet {
+        &self.set
+    }
+
+    pub fn stats(&self) -> &EngineStats {
+        &self.stats
+    }
+
+    /// Runs every applicable rule on `ev`, appending alerts to `out`.
+    pub fn process(&mut self, ev: &Event, out: &mut Vec<Alert>) {
+        self.stats.events += 1;
+        self.last_ns = self.last_ns.max(ev.time_boot_ns);
+        let kind = ev.kind() as usize;
+        self.cache.reset(self.set.preds.preds.len());
+        let preds = &self.set.preds;
+        let mut hits: Vec<(u32, bool, Vec<Event>)> = Vec::new();
+        for &r in &self.by_kind[kind] {
+            let rule = &self.set.rules[r as usize];
+            self.stats.rule_evaluations += 1;
+            if eval(&rule.cond, ev, preds, &mut self.cache, &[])
+                && !rule.exceptions.iter().any(|(_, e)| eval(e, ev, preds, &mut self.cache, &[]))
+            {
+                hits.push((r, false, vec![ev.clone()]));
+            }
+        }
+        for &s in &self.seq_by_kind[kind] {
+            let seq = &self.set.sequences[s as usize];
+            self.stats.rule_evaluations += 1;
+            let completed = self.seqs[s as usize].feed(
+                seq,
+                ev,
+                preds,
+                &mut self.cache,
+                self.opts.max_partials,
+                &mut self.stats.sequence_drops,
+            );
+            for events in completed {
+                if !seq.exceptions.iter().any(|(_, e)| eval(e, ev, preds, &mut self.cache, &[])) {
+                    hits.push((s, true, events));
+                }
+            }
+        }
+        for (idx, seq, events) in hits {
+            if let Some(alert) = self.raise(idx, seq, ev, events) {
+                out.push(alert);
+            }
+        }
+    }
+
+    /// Drops expired sequence state and rate-limit buckets.
+    pub fn tick(&mut self) {
+        let now = self.last_ns;
+        for (seq, state) in self.set.sequences.iter().zip(self.seqs.iter_mut()) {
+            state.expire(now, seq.within.as_nanos() as u64);
+        }
+        let window = self.opts.window.as_nanos() as u64;
+        self.limiter.retain(|_, b| now.saturating_sub(b.window_start_ns) < window || b.suppressed > 0);
+    }
+
+    fn meta(&self, idx: u32, seq: bool) -> &Meta {
+        if seq {
+            &self.set.sequences[idx as usize].meta
+        } else {
+            &self.set.rules[idx as usize].meta
+        }
+    }
+
+    fn raise(&mut self, idx: u32, seq: bool, ev: &Event, events: Vec<Event>) -> Option<Alert> {
+        let key_idx = if seq { idx | 0x8000_0000 } else { idx };
+        let meta = self.meta(idx, seq).clone_light();
+        *self.stats.by_rule.entry(meta.id.clone()).or_default() += 1;
+        let proc_key = ev.process.exec_id.clone().unwrap_or_else(|| format!("pid:{}", ev.process.pid));
+        let window = self.opts.window.as_nanos() as u64;
+        let bucket = self.limiter.entry((key_idx, proc_key)).or_insert(Bucket { window_start_ns: ev.time_boot_ns, sent: 0, suppressed: 0 });
+        if ev.time_boot_ns.saturating_sub(bucket.window_start_ns) >= window {
+            bucket.window_start_ns = ev.time_boot_ns;
+            bucket.sent = 0;
+        }
+        if bucket.sent >= self.opts.burst {
+            bucket.suppressed += 1;
+            self.stats.suppressed += 1;
+            // A kill rule still kills: only the alert is held back.
+            if meta.action == ActionKind::Kill {
+                self.act(ev);
+            }
+            return None;
+        }
+        bucket.sent += 1;
+        let suppressed = std::mem::take(&mut bucket.suppressed);
+        let action = match meta.action {
+            ActionKind::Alert => Action::Alert,
+            ActionKind::Kill => self.act(ev),
+        };
+        self.stats.alerts += 1;
+        let m = self.meta(idx, seq);
+        Some(Alert {
+            time_unix_ns: ev.time_unix_ns,
+            rule: RuleRef { id: m.id.clone(), title: m.title.clone(), source: m.source.clone(), author: m.author.clone() },
+            severity: m.severity,
+            mitre: m.mitre.clone(),
+            tags: m.tags.clone(),
+            message: m.output.render(ev),
+            process: alert_process(ev),
+            container: ev.container.clone(),
+            events,
+            action,
+            suppressed,
+        })
+    }
+
+    fn act(&mut self, ev: &Event) -> Action {
+        if let Body::Exec(exec) = &ev.body {
+            if exec.killed {
+                self.stats.kills += 1;
+                return Action::Kill { by: KillBy::Kernel, ok: true, error: None };
+            }
+        }
+        if !self.opts.actions {
+            return Action::Kill { by: KillBy::UserSpace, ok: false, error: Some("actions are off (replay or test)".into()) };
+        }
+        match kill::kill_process(ev.process.pid, ev.process.start_boot_ns) {
+            Ok(()) => {
+                self.stats.kills += 1;
+                Action::Kill { by: KillBy::UserSpace, ok: true, error: None }
+            }
+            Err(e) => {
+                self.stats.kill_failures += 1;
+                Action::Kill { by: KillBy::UserSpace, ok: false, error: Some(e) }
+            }
+        }
+    }
+}
+
+impl Meta {
+    /// The parts `raise` needs before borrowing `self` mutably.
+    fn clone_light(&self) -> LightMeta {
+        LightMeta { id: self.id.clone(), action: self.action }
+    }
+}
+
+struct LightMeta {
+    id: String,
+    action: ActionKind,
+}
+
+fn alert_process(ev: &Event) -> AlertProcess {
+    let p = &ev.process;
+    let cwd = match &ev.body {
+        Body::Exec(e) if e.cwd.is_some() => e.cwd.clone(),
+        _ => p.cwd.clone(),
+    };
+    AlertProcess {
+        pid: p.pid,
+        exec_id: p.exec_id.clone(),
+        exe: p.exe.clone(),
+        cmdline: p.cmdline.clone(),
+        uid: p.uid,
+        user: p.user.clone(),
+        cwd,
+        ancestors: p.ancestors.clone(),
+    }
+}
+
+/// Shared, for callers that hand an engine between threads.
+pub type SharedEngine = Arc<std::sync::Mutex<Engine>>;
