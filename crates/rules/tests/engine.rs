@@ -1,0 +1,189 @@
+//! Loader and engine end to end on hand-written rules and events.
+
+use event::{Action, Event};
+use panoptes_rules::{load, testing, Engine, EngineOptions, Level, Source};
+use serde_json::json;
+
+fn ev(v: serde_json::Value) -> Event {
+    testing::test_event(&v).unwrap()
+}
+
+fn engine(text: &str) -> Engine {
+    let set = load(&[Source::text("t.yml", text)]);
+    let errors: Vec<String> = set.diagnostics.iter().filter(|d| d.level == Level::Error).map(|d| d.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    Engine::new(set, EngineOptions { actions: false, ..EngineOptions::default() })
+}
+
+const RULES: &str = r#"
+- list: shells
+  items: [sh, bash, dash]
+- macro: shell_exec
+  condition: kind == exec and exec.result == 0 and process.name in (shells)
+- rule: shell_from_web
+  description: A web server started a shell.
+  condition: shell_exec and process.parent.name in (nginx, httpd)
+  severity: critical
+  mitre: [T1505.003]
+  tags: [webshell]
+  output: "shell {process.exe} under {process.parent.exe} in {container.name}"
+- rule: setuid_chmod
+  condition: kind == file_chmod and file.mode & 0o6000 != 0 and file.result == 0
+  severity: high
+  mitre: [T1548.001]
+- rule: shadow_read
+  condition: kind == file_open and file.path == /etc/shadow and not process.name in (sshd, passwd)
+  severity: high
+- exception: shadow_read
+  name: login
+  condition: process.name == login
+- sequence: dropped_then_run
+  by: lineage
+  within: 10s
+  steps:
+    - name: drop
+      condition: kind == file_open and file.reason == write and file.path startswith /tmp/
+    - name: run
+      condition: kind == exec and exec.file == $drop.file.path
+  severity: high
+  output: "{process.exe} ran the file {exec.file} written earlier"
+"#;
+
+#[test]
+fn rules_fire_with_messages_and_metadata() {
+    let mut e = engine(RULES);
+    let mut out = Vec::new();
+    e.process(
+        &ev(json!({"kind":"exec","time":"2026-11-23T10:00:00.000000001Z","process":{"pid":10,"exe":"/usr/bin/bash",
+            "ancestors":[{"pid":9,"exe":"/usr/sbin/nginx"}]},
+            "container":{"id":"abc","name":"web","runtime":"docker","labels":{}},"exec":{"file":"/usr/bin/bash"}})),
+        &mut out,
+    );
+    assert_eq!(out.len(), 1);
+    let a = &out[0];
+    assert_eq!(a.rule.id, "shell_from_web");
+    assert_eq!(a.message, "shell /usr/bin/bash under /usr/sbin/nginx in web");
+    assert_eq!(a.mitre, vec!["T1505.003"]);
+    assert_eq!(a.container.as_ref().unwrap().name.as_deref(), Some("web"));
+    assert_eq!(a.events.len(), 1);
+    assert_eq!(a.action, Action::Alert);
+    let j: serde_json::Value = serde_json::from_str(&a.to_json()).unwrap();
+    assert_eq!(j["kind"], "alert");
+    assert_eq!(j["severity"], "critical");
+    assert_eq!(j["time"], "2026-11-23T10:00:00.000000001Z");
+    assert_eq!(j["process"]["pid"], 10);
+
+    out.clear();
+    e.process(&ev(json!({"kind":"exec","process":{"exe":"/usr/bin/bash","ancestors":[{"pid":9,"exe":"/usr/bin/sshd"}]}})), &mut out);
+    e.process(&ev(json!({"kind":"file_chmod","file":{"path":"/tmp/x","mode":0o4755,"result":0}})), &mut out);
+    e.process(&ev(json!({"kind":"file_chmod","file":{"path":"/tmp/y","mode":0o755,"result":0}})), &mut out);
+    e.process(&ev(json!({"kind":"file_open","process":{"exe":"/usr/bin/cat"},"file":{"path":"/etc/shadow"}})), &mut out);
+    e.process(&ev(json!({"kind":"file_open","process":{"exe":"/bin/login"},"file":{"path":"/etc/shadow"}})), &mut out);
+    let ids: Vec<&str> = out.iter().map(|a| a.rule.id.as_str()).collect();
+    assert_eq!(ids, ["setuid_chmod", "shadow_read"]);
+}
+
+#[test]
+fn sequences_follow_lineage_and_expire() {
+    let mut e = engine(RULES);
+    let mut out = Vec::new();
+    let s = 1_000_000_000u64;
+    // curl (child of the shell 100) writes /tmp/p; the shell's other child runs it.
+    e.process(&ev(json!({"kind":"file_open","time_boot_ns":s,"process":{"pid":101,"exec_id":"c","exe":"/usr/bin/curl",
+        "ancestors":[{"pid":100,"exec_id":"sh"}]},"file":{"path":"/tmp/p","reason":"write"}})), &mut out);
+    e.process(&ev(json!({"kind":"exec","time_boot_ns":2*s,"process":{"pid":102,"exec_id":"r","exe":"/tmp/p",
+        "ancestors":[{"pid":100,"exec_id":"sh"}]},"exec":{"file":"/tmp/other"}})), &mut out);
+    assert!(out.is_empty(), "a different file must not complete it");
+    e.process(&ev(json!({"kind":"exec","time_boot_ns":3*s,"process":{"pid":103,"exec_id":"r2","exe":"/tmp/p",
+        "ancestors":[{"pid":100,"exec_id":"sh"}]},"exec":{"file":"/tmp/p"}})), &mut out);
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].rule.id, "dropped_then_run");
+    assert_eq!(out[0].events.len(), 2);
+    assert_eq!(out[0].message, "/tmp/p ran the file /tmp/p written earlier");
+    // An unrelated lineage does not complete it, and the window expires.
+    out.clear();
+    e.process(&ev(json!({"kind":"file_open","time_boot_ns":4*s,"process":{"pid":201,"exec_id":"w",
+        "ancestors":[{"pid":200,"exec_id":"sh2"}]},"file":{"path":"/tmp/q","reason":"write"}})), &mut out);
+    e.process(&ev(json!({"kind":"exec","time_boot_ns":5*s,"process":{"pid":301,"exec_id":"x",
+        "ancestors":[{"pid":300,"exec_id":"other"}]},"exec":{"file":"/tmp/q"}})), &mut out);
+    e.process(&ev(json!({"kind":"exec","time_boot_ns":20*s,"process":{"pid":202,"exec_id":"late",
+        "ancestors":[{"pid":200,"exec_id":"sh2"}]},"exec":{"file":"/tmp/q"}})), &mut out);
+    assert!(out.is_empty());
+}
+
+#[test]
+fn rate_limit_suppresses_and_reports_counts() {
+    let mut e = Engine::new(
+        load(&[Source::text("t.yml", RULES)]),
+        EngineOptions { burst: 2, window: std::time::Duration::from_secs(60), actions: false, max_partials: 16 },
+    );
+    let mut out = Vec::new();
+    for i in 0..10u64 {
+        let t = i * 1_000_000;
+        e.process(&ev(json!({"kind":"file_chmod","time_boot_ns":t,"process":{"pid":5,"exec_id":"p5"},"file":{"path":"/x","mode":0o4755}})), &mut out);
+    }
+    assert_eq!(out.len(), 2);
+    assert_eq!(e.stats().suppressed, 8);
+    // Next window: the first alert carries the suppressed count.
+    e.process(&ev(json!({"kind":"file_chmod","time_boot_ns":61_000_000_000u64,"process":{"pid":5,"exec_id":"p5"},"file":{"path":"/x","mode":0o4755}})), &mut out);
+    assert_eq!(out.len(), 3);
+    assert_eq!(out[2].suppressed, 8);
+    // Another process is not limited by the first.
+    e.process(&ev(json!({"kind":"file_chmod","time_boot_ns":5,"process":{"pid":6,"exec_id":"p6"},"file":{"path":"/x","mode":0o4755}})), &mut out);
+    assert_eq!(out.len(), 4);
+}
+
+#[test]
+fn kind_index_keeps_rules_off_other_kinds() {
+    let mut e = engine(RULES);
+    let mut out = Vec::new();
+    e.process(&ev(json!({"kind":"net_connect","net":{"addr":{"family":"inet","ip":"127.0.0.1","port":1}}})), &mut out);
+    assert_eq!(e.stats().rule_evaluations, 0);
+    e.process(&ev(json!({"kind":"file_chmod","file":{"path":"/x"}})), &mut out);
+    assert_eq!(e.stats().rule_evaluations, 1);
+}
+
+#[test]
+fn errors_have_file_line_column_and_other_rules_still_load() {
+    let text = "- rule: good\n  condition: kind == exec\n- rule: bad\n  condition: kind == exec and process.nmae == x\n- rule: bad2\n  condition: >\n    kind == exec and\n    exec.result == zero\n- rule: bad3\n  condition: kind == exec\n  severity: huge\n- rule: good\n  condition: kind == exit\n- rule: typo\n  conditon: kind == exec\n";
+    let set = load(&[Source::text("my.yml", text)]);
+    let msgs: Vec<String> = set.diagnostics.iter().map(|d| d.to_string()).collect();
+    let find = |s: &str| msgs.iter().find(|m| m.contains(s)).cloned().unwrap_or_else(|| panic!("no `{s}` in {msgs:#?}"));
+    assert!(find("unknown field `process.nmae`").starts_with("my.yml:4:31: error:"), "{msgs:#?}");
+    assert!(find("did you mean").contains("process.name"));
+    assert!(find("is not a number").starts_with("my.yml:8:20: error:"), "{msgs:#?}");
+    assert!(find("severity").starts_with("my.yml:11:13"), "{msgs:#?}");
+    assert!(find("duplicate rule id `good`").starts_with("my.yml:12:"));
+    assert!(find("unknown key `conditon`").starts_with("my.yml:15:3"));
+    assert!(set.has_errors());
+    assert_eq!(set.rules.iter().map(|r| r.meta.id.as_str()).collect::<Vec<_>>(), ["good"]);
+}
+
+#[test]
+fn bad_yaml_and_unknown_exception_targets_are_reported() {
+    let set = load(&[Source::text("y.yml", "- rule: a\n  condition: [unclosed\n")]);
+    assert!(set.diagnostics[0].to_string().starts_with("y.yml:"), "{:?}", set.diagnostics);
+    let set = load(&[Source::text("z.yml", "- exception: nope\n  name: x\n  condition: kind == exec\n")]);
+    assert!(set.diagnostics.iter().any(|d| d.message.contains("unknown rule `nope`")));
+}
+
+#[test]
+fn default_rules_load_clean_and_pass_their_tests() {
+    let set = load(&panoptes_rules::defaults::sources());
+    let problems: Vec<String> = set.diagnostics.iter().map(|d| d.to_string()).collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+    let report = testing::run(&set);
+    let failures: Vec<String> = report.failures.iter().map(|f| f.to_string()).collect();
+    assert!(failures.is_empty(), "{failures:#?}");
+    assert!(report.untested.is_empty(), "rules without match and nomatch tests: {:?}", report.untested);
+    assert!(report.cases >= 2 * set.rules.len());
+}
+
+#[test]
+fn rule_tests_catch_a_wrong_rule() {
+    let text = "- rule: r\n  condition: kind == exec and process.name == bash\n  tests:\n    match:\n      - {kind: exec, process: {exe: /bin/sh}}\n    nomatch:\n      - {kind: exec, process: {exe: /bin/bash}}\n";
+    let report = testing::run(&load(&[Source::text("r.yml", text)]));
+    assert_eq!(report.cases, 2);
+    assert_eq!(report.failures.len(), 2);
+    assert!(report.failures[0].to_string().starts_with("r.yml:5:9: r: did not match"), "{}", report.failures[0]);
+}
