@@ -80,6 +80,7 @@ pub fn container() -> Container {
 }
 
 /// One realistic body per kind.
+#[allow(clippy::needless_update)]
 pub fn body(kind: EventKind) -> Body {
     let inet = |ip: &str, port| SockAddr::Inet { ip: ip.parse().unwrap_or([0, 0, 0, 0].into()), port };
     match kind {
@@ -96,6 +97,8 @@ pub fn body(kind: EventKind) -> Body {
             nlink: 1,
             fs: names::fs_name(0x0102_1994).map(String::from),
             cgroup: Some("/system.slice/docker-0123.scope".into()),
+            // Fields added later (e.g. by the kill path) start at their default.
+            ..Exec::default()
         }),
         EventKind::Fork => {
             Body::Fork(Fork { child_pid: 4300, child_tid: 4300, thread: false, child_start_boot_ns: 9_000_000_000 })
