@@ -1,12 +1,13 @@
-//! The embedded event store of `panoptes run`: every event (and every alert,
-//! an event whose kind is `alert`) goes into one SQLite database, by default
-//! [`DEFAULT_PATH`], which `panoptes tree` and friends read back.
+//! The embedded event store of `panoptes run`: every event (table `events`)
+//! and every alert (table `alerts`) goes into one SQLite database, by
+//! default [`DEFAULT_PATH`], which `panoptes tree` and friends read back.
 //!
 //! Two halves, one schema:
-//! - [`StoreWriter`] owns the only writing connection. `submit` is called on
-//!   the event path and never blocks: rows go into a bounded queue (a full
-//!   queue is a counted drop) drained by one writer thread that inserts them
-//!   in batched transactions and enforces retention (age and size).
+//! - [`StoreWriter`] owns the only writing connection. `submit` (events)
+//!   and `submit_alert` are called on the event path and never block: rows
+//!   go into a bounded queue (a full queue is a counted drop) drained by one
+//!   writer thread that inserts them in batched transactions and enforces
+//!   retention (age and size).
 //! - [`Store`] is a read-only connection with the queries the CLI needs.
 //!   The database runs in WAL mode, so readers never stop the writer.
 //!
@@ -21,6 +22,7 @@
 //! # let _ = (stats, rows); Ok(()) }
 //! ```
 
+mod assets;
 mod error;
 mod filter;
 mod options;
@@ -35,8 +37,9 @@ mod writer;
 #[cfg(test)]
 mod testutil;
 
+pub use assets::{AssetSnapshots, SnapshotMeta, SNAPSHOTS_KEPT};
 pub use error::StoreError;
 pub use options::{StoreOptions, DEFAULT_PATH};
-pub use reader::{ContainerSeen, EventFilter, Store, StoredEvent};
+pub use reader::{AlertFilter, ContainerSeen, EventFilter, Store, StoredAlert, StoredEvent};
 pub use stats::StoreStats;
 pub use writer::StoreWriter;

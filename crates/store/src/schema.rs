@@ -36,6 +36,26 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX events_pid_time ON events(pid, time_unix_ns);
     CREATE INDEX events_exec_id ON events(exec_id);
     CREATE INDEX events_container_name ON events(container_name);",
+    // 2: alerts (rule matches), with the columns `Store::alerts` filters on.
+    "CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY,
+        time_unix_ns INTEGER NOT NULL,
+        rule_id TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        exec_id TEXT,
+        container_id TEXT,
+        json TEXT NOT NULL
+    );
+    CREATE INDEX alerts_time ON alerts(time_unix_ns);
+    CREATE INDEX alerts_rule_time ON alerts(rule_id, time_unix_ns);",
+    // 3: asset inventory snapshots (`panoptes assets`, crate::assets).
+    "CREATE TABLE asset_snapshots (
+        id INTEGER PRIMARY KEY,
+        time_unix_ns INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        tables TEXT NOT NULL
+    );",
 ];
 
 /// The schema version this build reads and writes.
@@ -193,9 +213,40 @@ mod tests {
             })
             .unwrap();
         assert_eq!(indexes, 5);
+        let alert_indexes: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'alerts'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(alert_indexes, 2);
         drop(conn);
         // Reopening an up-to-date store is a no-op.
         open_for_write(&path).unwrap();
+        open_read_only(&path).unwrap();
+    }
+
+    #[test]
+    fn a_version_1_store_is_upgraded_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.execute(
+                "INSERT INTO events(time_unix_ns, time_boot_ns, kind, pid, ppid, json) VALUES (1, 0, 'exec', 7, 1, '{}')",
+                [],
+            )
+            .unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+        }
+        let err = open_read_only(&path).unwrap_err();
+        assert!(matches!(err, StoreError::TooOld { found: 1, .. }), "{err:?}");
+        let conn = open_for_write(&path).unwrap();
+        assert_eq!(user_version(&conn).unwrap(), SCHEMA_VERSION);
+        let alerts: i64 = conn.query_row("SELECT count(*) FROM alerts", [], |r| r.get(0)).unwrap();
+        let events: i64 = conn.query_row("SELECT count(*) FROM events WHERE pid = 7", [], |r| r.get(0)).unwrap();
+        assert_eq!((alerts, events), (0, 1), "the upgrade adds the table and keeps the events");
+        drop(conn);
         open_read_only(&path).unwrap();
     }
 

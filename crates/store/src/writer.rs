@@ -1,6 +1,6 @@
 //! [`StoreWriter`]: the handle `panoptes run` holds. It creates the
 //! database, starts the one writer thread and feeds it through a bounded
-//! queue; `submit` never blocks the event path.
+//! queue; `submit` and `submit_alert` never block the event path.
 
 use std::fs::{DirBuilder, OpenOptions};
 use std::io::ErrorKind;
@@ -11,10 +11,10 @@ use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 
 use crossbeam_channel::{bounded, Sender};
-use event::Event;
+use event::{Alert, Event};
 
 use crate::retention;
-use crate::row::Row;
+use crate::row::{AlertRow, Record, Row};
 use crate::stats::Counters;
 use crate::worker::Worker;
 use crate::{schema, StoreError, StoreOptions, StoreStats};
@@ -24,7 +24,7 @@ use crate::{schema, StoreError, StoreOptions, StoreStats};
 /// Dropping it is the same as [`StoreWriter::close`] without the stats.
 #[derive(Debug)]
 pub struct StoreWriter {
-    queue: Option<Sender<Box<Row>>>,
+    queue: Option<Sender<Box<Record>>>,
     thread: Option<JoinHandle<()>>,
     counters: Arc<Counters>,
     path: PathBuf,
@@ -59,13 +59,23 @@ impl StoreWriter {
         let sent = match &self.queue {
             // Checked first so an overloaded store does not copy rows only
             // to throw them away.
-            Some(queue) if !queue.is_full() => queue.try_send(Box::new(Row::new(ev, json))).is_ok(),
+            Some(queue) if !queue.is_full() => queue.try_send(Box::new(Record::Event(Row::new(ev, json)))).is_ok(),
             _ => false,
         };
         if !sent {
             self.counters.row_dropped(ev.kind());
         }
         sent
+    }
+
+    /// Queues one alert (into the `alerts` table). Never blocks: returns
+    /// `false` when the queue is full; the caller counts that drop (the
+    /// store's counters are by event kind).
+    pub fn submit_alert(&self, alert: &Alert) -> bool {
+        match &self.queue {
+            Some(queue) if !queue.is_full() => queue.try_send(Box::new(Record::Alert(AlertRow::new(alert)))).is_ok(),
+            _ => false,
+        }
     }
 
     /// The counters now.
@@ -109,7 +119,7 @@ impl Drop for StoreWriter {
 
 /// Events name processes, files and peers: the directory is made 0700 and
 /// the database 0600 (SQLite gives its -wal and -shm files the same mode).
-fn create_private_file(path: &Path) -> Result<(), StoreError> {
+pub(crate) fn create_private_file(path: &Path) -> Result<(), StoreError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         DirBuilder::new()
             .recursive(true)
