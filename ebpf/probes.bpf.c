@@ -70,6 +70,13 @@ struct {
 	__uint(max_entries, 256);
 } watch SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct pn_kill_key);
+	__type(value, __u32);
+	__uint(max_entries, 1024);
+} kill_exec SEC(".maps");
+
 /* Syscall arguments stashed by sys_enter_X for sys_exit_X. */
 struct pn_pending {
 	__u16 kind;	/* enum pn_kind */

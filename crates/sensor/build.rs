@@ -118,7 +118,8 @@ const STRUCT_FIELDS: &[(&str, &[&str])] = &[
     ),
     ("pn_blob", &["off", "len", "flags"]),
     ("pn_record", &["hdr", "args", "blobs", "data"]),
-    ("pn_config", &["self_tgid", "forensics", "kinds_mask"]),
+    ("pn_config", &["self_tgid", "forensics", "kinds_mask", "kill_flags"]),
+    ("pn_kill_key", &["dev", "ino"]),
     ("pn_watch_key", &["prefixlen", "data"]),
 ];
 

@@ -220,6 +220,8 @@ struct pn_blob {
  * KILL   args: 0 target pid (tid for tkill/tgkill), 1 signal, 2 tgid (tgkill)
  */
 #define PN_EXEC_ARGV_TRUNCATED 0x1
+/* The exec was killed in the kernel by a kill rule (bpf_send_signal). */
+#define PN_EXEC_KILLED 0x2
 
 struct pn_record {
 	struct pn_header hdr;
@@ -233,6 +235,22 @@ struct pn_config {
 	__u32 self_tgid;	/* events of this process are skipped */
 	__u32 forensics;	/* 1: report every open, read-only included */
 	__u64 kinds_mask;	/* bit n set: kind n enabled */
+	__u32 kill_flags;	/* PN_KILL_*: execs killed at sched_process_exec */
+	__u32 reserved;
+};
+
+/* `action: kill` decided in the kernel at sched_process_exec (the process
+ * dies before its new image runs; the exec record says PN_EXEC_KILLED):
+ * every exec of a memfd, of a file with no links left, or of a file whose
+ * identity is in the `kill_exec` hash. */
+#define PN_KILL_MEMFD 0x1
+#define PN_KILL_DELETED 0x2
+
+/* `kill_exec` key: the executed file's superblock dev (kernel encoding,
+ * MAJOR << 20 | MINOR) and inode number. */
+struct pn_kill_key {
+	__u64 dev;
+	__u64 ino;
 };
 
 /* LPM trie `watch`: read-only opens whose absolute path matches are

@@ -8,6 +8,35 @@
 
 /* ------------------------------------------------------------- process */
 
+#define PN_TMPFS_MAGIC 0x01021994
+#define PN_HUGETLBFS_MAGIC 0x958458f6
+
+/* `action: kill` rules decided here (wire.h PN_KILL_*, `kill_exec`):
+ * SIGKILL to the task before its new image runs. True when sent. */
+static __always_inline bool pn_exec_kill(struct file *file, struct inode *inode, __u64 nlink, __u64 magic)
+{
+	struct pn_kill_key key = {};
+	struct pn_config *cfg;
+	__u32 zero = 0;
+	char name[7] = {};
+	bool kill;
+
+	cfg = bpf_map_lookup_elem(&config, &zero);
+	key.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	key.ino = BPF_CORE_READ(inode, i_ino);
+	kill = bpf_map_lookup_elem(&kill_exec, &key) != NULL;
+	if (!kill && cfg && (cfg->kill_flags & PN_KILL_DELETED) && nlink == 0)
+		kill = true;
+	if (!kill && cfg && (cfg->kill_flags & PN_KILL_MEMFD) && (magic == PN_TMPFS_MAGIC || magic == PN_HUGETLBFS_MAGIC)) {
+		bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(file, f_path.dentry, d_name.name));
+		kill = name[0] == 'm' && name[1] == 'e' && name[2] == 'm' && name[3] == 'f' && name[4] == 'd' &&
+		       name[5] == ':';
+	}
+	if (kill)
+		bpf_send_signal(9 /* SIGKILL */);
+	return kill;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(btf_sched_process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -35,6 +64,8 @@ int BPF_PROG(btf_sched_process_exec, struct task_struct *p, pid_t old_pid, struc
 	pn_blob_kstr(rec, 0, BPF_CORE_READ(bprm, filename));
 	pn_blob_file(rec, 1, file);
 	rec->args[4] = pn_blob_mm_argv(rec, 2, p);
+	if (inode && pn_exec_kill(file, inode, rec->args[0], rec->args[2]))
+		rec->args[4] |= PN_EXEC_KILLED;
 	pn_blob_cwd(rec, 3);
 	pn_blob_cgroup(rec, 4, p);
 	pn_submit(rec);

@@ -38,13 +38,15 @@ pub struct RawConfig {
     pub process_tree: TreeSection,
     pub store: StoreSection,
     pub containers: ContainersSection,
+    pub rules: RulesSection,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct RunSection {
     /// `stdout`, `jsonl=PATH` (events and alerts; `-` is stdout),
-    /// `jsonl:alerts=PATH` (alerts only).
+    /// `jsonl:alerts=PATH` (alerts only), `webhook=URL` (alerts POSTed as
+    /// JSON to an http:// or https:// URL).
     pub outputs: Vec<String>,
     /// Kinds or families to emit; empty means all.
     pub events: Vec<String>,
@@ -207,6 +209,42 @@ impl Default for ContainersSection {
     }
 }
 
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RulesSection {
+    /// Rule files or directories (Panoptes YAML or Sigma `.yml`), loaded
+    /// after the built-in rules.
+    pub paths: Vec<String>,
+    /// Load the built-in default rules.
+    pub defaults: bool,
+    /// Refuse to start when a rule has an error (otherwise it is skipped and
+    /// reported).
+    pub strict: bool,
+    /// Alerts one rule may raise for one process per window; further ones
+    /// are counted and reported with the next alert.
+    pub alert_burst: u32,
+    pub alert_window_secs: u64,
+    /// Carry out `action: kill` (false: alert only, saying so).
+    pub actions: bool,
+}
+
+impl Default for RulesSection {
+    fn default() -> Self {
+        RulesSection { paths: Vec::new(), defaults: true, strict: false, alert_burst: 5, alert_window_secs: 60, actions: true }
+    }
+}
+
+/// Rules as configured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RulesConfig {
+    pub paths: Vec<PathBuf>,
+    pub defaults: bool,
+    pub strict: bool,
+    pub alert_burst: u32,
+    pub alert_window: Duration,
+    pub actions: bool,
+}
+
 /// The store as configured (None in `Config::store` when disabled).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoreConfig {
@@ -232,6 +270,8 @@ pub enum Output {
     Stdout,
     /// JSON lines; `None` path is stdout. `alerts_only` keeps only alerts.
     Jsonl { path: Option<PathBuf>, alerts_only: bool },
+    /// Each alert POSTed as JSON to an http:// or https:// URL.
+    Webhook { url: String },
 }
 
 /// A checked configuration.
@@ -251,6 +291,7 @@ pub struct Config {
     pub max_processes: usize,
     pub store: Option<StoreConfig>,
     pub containers: Option<ContainersConfig>,
+    pub rules: RulesConfig,
 }
 
 impl RawConfig {
@@ -360,6 +401,28 @@ impl RawConfig {
             max_processes: self.process_tree.max_processes,
             store,
             containers,
+            rules: self.rules_config()?,
+        })
+    }
+
+    fn rules_config(&self) -> Result<RulesConfig, ConfigError> {
+        let r = &self.rules;
+        if r.alert_burst == 0 {
+            return Err(invalid("rules.alert_burst", 0, "must be at least 1"));
+        }
+        if !(1..=86_400).contains(&r.alert_window_secs) {
+            return Err(invalid("rules.alert_window_secs", r.alert_window_secs, "must be 1..=86400"));
+        }
+        if let Some(p) = r.paths.iter().find(|p| p.trim().is_empty()) {
+            return Err(invalid("rules.paths", p, "an empty path"));
+        }
+        Ok(RulesConfig {
+            paths: r.paths.iter().map(PathBuf::from).collect(),
+            defaults: r.defaults,
+            strict: r.strict,
+            alert_burst: r.alert_burst,
+            alert_window: Duration::from_secs(r.alert_window_secs),
+            actions: r.actions,
         })
     }
 }
@@ -378,9 +441,29 @@ fn parse_output(text: &str) -> Result<Output, ConfigError> {
         Ok(Output::Jsonl { path: path_of(p)?, alerts_only: true })
     } else if let Some(p) = text.strip_prefix("jsonl=") {
         Ok(Output::Jsonl { path: path_of(p)?, alerts_only: false })
+    } else if let Some(url) = text.strip_prefix("webhook=") {
+        check_webhook_url(url).map_err(|reason| invalid("run.outputs", text, reason))?;
+        Ok(Output::Webhook { url: url.to_string() })
     } else {
-        Err(invalid("run.outputs", text, "expected `stdout`, `jsonl=PATH` or `jsonl:alerts=PATH`"))
+        Err(invalid("run.outputs", text, "expected `stdout`, `jsonl=PATH`, `jsonl:alerts=PATH` or `webhook=URL`"))
     }
+}
+
+/// A webhook URL: http:// or https://, a host, no spaces. The rest (port,
+/// path, query) is left to the HTTP client.
+fn check_webhook_url(url: &str) -> Result<(), String> {
+    let Some(rest) = url.strip_prefix("http://").or_else(|| url.strip_prefix("https://")) else {
+        return Err("the webhook URL must start with http:// or https://".into());
+    };
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("the webhook URL contains spaces or control characters".into());
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    if host.is_empty() || host.starts_with(':') {
+        return Err("the webhook URL has no host".into());
+    }
+    Ok(())
 }
 
 /// One watch-list entry, parsed: the bytes to match and whether the match
@@ -480,6 +563,29 @@ mod tests {
         for (toml, key, value) in cases {
             let err = RawConfig::from_toml(toml).unwrap().validate().unwrap_err().to_string();
             assert!(err.contains(key) && err.contains(value), "{toml} -> {err}");
+        }
+    }
+
+    #[test]
+    fn webhook_outputs() {
+        for url in ["http://127.0.0.1:8080/alerts", "https://hooks.example.com/T0/B1?x=1", "http://[::1]:9/"] {
+            let c = RawConfig::from_toml(&format!("[run]\noutputs = [\"webhook={url}\"]")).unwrap().validate().unwrap();
+            assert_eq!(c.outputs, vec![Output::Webhook { url: url.into() }]);
+        }
+        for (bad, why) in [
+            ("webhook=", "http:// or https://"),
+            ("webhook=ftp://example.com/x", "http:// or https://"),
+            ("webhook=example.com", "http:// or https://"),
+            ("webhook=https://", "no host"),
+            ("webhook=http://:80/x", "no host"),
+            ("webhook=http://exa mple.com/", "spaces"),
+        ] {
+            let raw = RawConfig {
+                run: RunSection { outputs: vec![bad.into()], ..RunSection::default() },
+                ..RawConfig::default()
+            };
+            let err = raw.validate().unwrap_err().to_string();
+            assert!(err.contains("run.outputs") && err.contains(bad) && err.contains(why), "{bad} -> {err}");
         }
     }
 

@@ -95,6 +95,9 @@ pub struct Exec {
     /// The process's cgroup as the kernel saw it at exec (v2 path, or the
     /// v1 memory controller's on v1/hybrid hosts).
     pub cgroup: Option<String>,
+    /// The kernel killed the process before its new image ran (a rule
+    /// with `action: kill` decided at the exec tracepoint).
+    pub killed: bool,
 }
 
 /// A new process or thread.

@@ -2,6 +2,7 @@
 //! and hands it to the crate that does the work. Nothing else lives here.
 
 mod replay;
+mod rules;
 mod run;
 mod tree;
 
@@ -25,8 +26,10 @@ enum Command {
     Run(run::RunArgs),
     /// Process tree of a container or host process, with the files each changed.
     Tree(tree::TreeArgs),
-    /// Run a recorded audit log through the pipeline (offline triage).
+    /// Run recorded events (JSON lines) or an audit log through the rules.
     Replay(replay::ReplayArgs),
+    /// List, check and test detection rules; import Sigma rules.
+    Rules(rules::RulesArgs),
 }
 
 fn main() -> ExitCode {
@@ -44,5 +47,6 @@ fn main() -> ExitCode {
         Command::Run(args) => run::main(args),
         Command::Tree(args) => tree::main(args),
         Command::Replay(args) => replay::main(args),
+        Command::Rules(args) => rules::main(args),
     }
 }

@@ -1,5 +1,7 @@
-//! `panoptes replay --audit-log FILE`: an existing audit log through the
-//! event pipeline (process tree, outputs, optional store).
+//! `panoptes replay FILE.jsonl`: recorded events through the rules and the
+//! outputs; `panoptes replay --audit-log FILE`: an existing audit log
+//! through the whole event pipeline (process tree, rules, outputs, optional
+//! store).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,16 +11,26 @@ use config::RawConfig;
 
 #[derive(Args, Debug)]
 pub struct ReplayArgs {
+    /// Recorded events, one JSON object per line (`panoptes run --output
+    /// jsonl=FILE`).
+    #[arg(value_name = "FILE.jsonl", required_unless_present = "audit_log", conflicts_with = "audit_log")]
+    events: Option<PathBuf>,
     /// An audit.log, or the base of a rotated set (audit.log, audit.log.1,
     /// ... are read oldest first), or a directory holding them.
     #[arg(long, value_name = "PATH")]
-    audit_log: PathBuf,
+    audit_log: Option<PathBuf>,
+    #[command(flatten)]
+    rules: crate::rules::RuleArgs,
+    /// Do not carry out `action: kill` (always off for FILE.jsonl).
+    #[arg(long, hide = true)]
+    no_actions: bool,
     /// `stdout`, `jsonl=PATH` (`-` = stdout) or `jsonl:alerts=PATH`; repeatable.
     #[arg(long = "output", value_name = "SPEC")]
     outputs: Vec<String>,
-    /// Event kinds or families to emit, comma-separated.
-    #[arg(long, value_name = "KIND,...", value_delimiter = ',')]
-    events: Vec<String>,
+    /// Event kinds or families to print, comma-separated (default: all for
+    /// --audit-log, none for FILE.jsonl: only alerts).
+    #[arg(long = "events", value_name = "KIND,...", value_delimiter = ',')]
+    kinds: Vec<String>,
     /// Also store the events in this SQLite file (for `panoptes tree`).
     #[arg(long = "store", value_name = "PATH")]
     store_path: Option<String>,
@@ -32,7 +44,10 @@ pub fn main(args: ReplayArgs) -> ExitCode {
     if !args.outputs.is_empty() {
         raw.run.outputs = args.outputs;
     }
-    raw.run.events = args.events;
+    raw.run.events = args.kinds.clone();
+    args.rules.apply(&mut raw);
+    // A replay never kills: the processes are not these.
+    raw.rules.actions = false;
     raw.store.enabled = args.store_path.is_some();
     if let Some(path) = args.store_path {
         raw.store.path = path;
@@ -45,7 +60,21 @@ pub fn main(args: ReplayArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match pipeline::replay_audit_log(&cfg, &args.audit_log) {
+    let result = match (&args.events, &args.audit_log) {
+        (Some(events), _) => {
+            let mut cfg = cfg;
+            if args.kinds.is_empty() {
+                cfg.kinds.clear();
+            }
+            pipeline::replay_events(&cfg, events)
+        }
+        (None, Some(log)) => pipeline::replay_audit_log(&cfg, log),
+        (None, None) => {
+            eprintln!("panoptes replay: give FILE.jsonl or --audit-log PATH");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
         Ok(summary) => {
             eprint!("{}", summary.render());
             if let Some(path) = args.stats_json {

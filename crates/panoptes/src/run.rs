@@ -14,8 +14,9 @@ pub struct RunArgs {
     /// Config file [default: /etc/panoptes/panoptes.toml when it exists].
     #[arg(long, value_name = "PATH")]
     config: Option<PathBuf>,
-    /// `stdout`, `jsonl=PATH` (every event and alert; `-` = stdout) or
-    /// `jsonl:alerts=PATH`. Repeatable. Key: run.outputs.
+    /// `stdout`, `jsonl=PATH` (every event and alert; `-` = stdout),
+    /// `jsonl:alerts=PATH` or `webhook=URL` (alerts POSTed as JSON).
+    /// Repeatable. Key: run.outputs.
     #[arg(long = "output", value_name = "SPEC")]
     outputs: Vec<String>,
     /// Event kinds or families to emit, comma-separated. Key: run.events.
@@ -64,10 +65,13 @@ pub struct RunArgs {
     /// containerd socket. Key: containers.containerd_socket.
     #[arg(long, value_name = "PATH")]
     containerd_socket: Option<String>,
+    #[command(flatten)]
+    rules: crate::rules::RuleArgs,
 }
 
 impl RunArgs {
     fn apply(self, raw: &mut RawConfig) {
+        self.rules.apply(raw);
         if !self.outputs.is_empty() {
             raw.run.outputs = self.outputs;
         }

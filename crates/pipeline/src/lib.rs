@@ -9,11 +9,15 @@
 
 mod containers;
 mod counters;
+mod detect;
 pub mod human;
 mod replay;
 mod sinks;
 mod sources;
 mod summary;
+#[cfg(test)]
+mod test_http;
+mod webhook;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -32,9 +36,11 @@ use crate::containers::Containers;
 use crate::sources::{Item, Source};
 
 pub use counters::{Counters, KindCounters, LossTracker};
-pub use replay::replay_audit_log;
+pub use detect::{load_rules, Detect};
+pub use replay::{replay_audit_log, replay_events};
 pub use sinks::{SinkOpenError, Sinks};
-pub use summary::Summary;
+pub use summary::{AlertsSummary, Summary};
+pub use webhook::{Webhook, WebhookOptions, WebhookStats};
 
 /// Printed on stderr once the probes are attached and the /proc snapshot is
 /// loaded; scripts and tests wait for it.
@@ -57,6 +63,8 @@ pub enum PipelineError {
     NoSensor(String),
     #[error("replay: {0}")]
     Replay(String),
+    #[error("rules: {0}")]
+    Rules(String),
     #[error("store: {0} (use --store PATH to put it elsewhere, or --no-store)")]
     Store(#[from] StoreError),
 }
@@ -66,6 +74,8 @@ struct Outputs {
     sinks: Sinks,
     store: Option<StoreWriter>,
     containers: Option<Containers>,
+    /// The rules; every event meets them, whatever the output keeps.
+    detect: Option<Detect>,
     /// Some consumer wants the JSON form (rendered once per event).
     json: bool,
 }
@@ -104,6 +114,16 @@ impl Outputs {
     }
 
     fn emit(&mut self, ev: Event, counters: &Counters, wanted: bool) {
+        if let Some(detect) = self.detect.as_mut() {
+            for alert in detect.run(&ev) {
+                self.sinks.write_alert(&alert, counters);
+                if let Some(store) = &self.store {
+                    if !store.submit_alert(&alert) {
+                        counters.store_queue.inc(None);
+                    }
+                }
+            }
+        }
         if !wanted {
             return;
         }
@@ -123,16 +143,18 @@ impl Outputs {
 pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<Summary, PipelineError> {
     let started = Instant::now();
     let sinks = Sinks::open(&cfg.outputs)?;
+    let detect = Detect::new(load_rules(&cfg.rules)?, &cfg.rules);
 
-    // The tree needs process lifecycle events whatever the user narrows
-    // the output to.
+    // The tree needs process lifecycle events, and the rules the kinds
+    // they match, whatever the user narrows the output to.
     let mut traced = cfg.kinds.clone();
-    for kind in [EventKind::Exec, EventKind::Fork, EventKind::Exit] {
+    for kind in [EventKind::Exec, EventKind::Fork, EventKind::Exit].into_iter().chain(detect.kinds()) {
         if !traced.contains(&kind) {
             traced.push(kind);
         }
     }
-    let started_source = sources::start(cfg, traced)?;
+    let kills = detect.kernel_kills(cfg.rules.actions);
+    let started_source = sources::start(cfg, traced, &kills)?;
     let report = started_source.report.clone();
     // The store and the resolver start after the sensor: without the
     // privileges to watch, the user hears about that first.
@@ -146,7 +168,7 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<Summary, PipelineError> {
     };
     let json = sinks.wants_json() || store.is_some();
     let containers = cfg.containers.as_ref().map(Containers::start);
-    let mut outputs = Outputs { sinks, store, containers, json };
+    let mut outputs = Outputs { sinks, store, containers, detect: Some(detect), json };
     summary::log_degradation(&report);
 
     let mut tree = ProcessTree::new(TreeOptions {
@@ -185,6 +207,9 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<Summary, PipelineError> {
         if last_tick.elapsed() >= TICK {
             last_tick = Instant::now();
             tree.evict(BootClock::boot_now_ns());
+            if let Some(d) = outputs.detect.as_mut() {
+                d.tick();
+            }
             emit_loss(&mut loss, &counters, outputs);
             outputs.sinks.flush(&counters);
         }
@@ -194,12 +219,13 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<Summary, PipelineError> {
     }
     outputs.release(&counters, true);
     emit_loss(&mut loss, &counters, &mut outputs);
-    outputs.sinks.flush(&counters);
+    outputs.sinks.close(&counters);
     let store_stats = outputs.store.take().map(StoreWriter::close);
     let container_stats = outputs.containers.as_ref().map(|c| c.resolver().stats());
     Ok(Summary::new(sensor_name, &counters, &tree.stats(), &report, started.elapsed())
         .with_store(store_stats)
-        .with_containers(container_stats))
+        .with_containers(container_stats)
+        .with_rules(outputs.detect.as_ref().map(|d| d.stats())))
 }
 
 /// Receives until the sensor thread hangs up, calling `tick` between

@@ -16,7 +16,7 @@ use store::{StoreOptions, StoreWriter};
 
 use crate::counters::Counters;
 use crate::summary::Summary;
-use crate::{Outputs, PipelineError, Sinks};
+use crate::{load_rules, Detect, Outputs, PipelineError, Sinks};
 
 /// Replays `path`; malformed lines are counted under the `decode` hop and
 /// skipped, serial gaps under `kernel_ringbuf` (the log itself lost them).
@@ -33,7 +33,8 @@ pub fn replay_audit_log(cfg: &Config, path: &Path) -> Result<Summary, PipelineEr
         None => None,
     };
     let json = sinks.wants_json() || store.is_some();
-    let mut outputs = Outputs { sinks, store, containers: None, json };
+    let detect = Some(Detect::new(load_rules(&cfg.rules)?, &cfg.rules));
+    let mut outputs = Outputs { sinks, store, containers: None, detect, json };
     let mut tree = ProcessTree::new(TreeOptions {
         max_processes: cfg.max_processes,
         read_proc: false,
@@ -87,10 +88,63 @@ pub fn replay_audit_log(cfg: &Config, path: &Path) -> Result<Summary, PipelineEr
     reassembler.flush(&mut assembled);
     deliver(&mut assembled, &mut tree, &mut outputs, &counters);
     counters.kernel_ringbuf.set(None, reassembler.stats().lost);
-    outputs.sinks.flush(&counters);
+    outputs.sinks.close(&counters);
     let store_stats = outputs.store.take().map(StoreWriter::close);
     tracing::info!(unmapped, "audit events without a Panoptes kind (user-space records, other syscalls)");
     Ok(Summary::new("audit-replay", &counters, &tree.stats(), &Default::default(), started.elapsed())
         .with_store(store_stats)
+        .with_rules(outputs.detect.as_ref().map(|d| d.stats()))
         .with_sensor_stats(Some(reassembler.stats())))
+}
+
+/// Replays recorded events (`panoptes run --output jsonl=FILE`) through
+/// the rules and the outputs. The events carry their enrichment (ancestry,
+/// container) already, so they skip the process tree. Lines that are not
+/// events (alerts, loss lines still count, blank lines) are skipped;
+/// malformed ones are counted under `decode`.
+pub fn replay_events(cfg: &Config, path: &Path) -> Result<Summary, PipelineError> {
+    use std::io::BufRead;
+    let started = Instant::now();
+    let file = std::fs::File::open(path).map_err(|e| PipelineError::Replay(format!("{}: {e}", path.display())))?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let sinks = Sinks::open(&cfg.outputs)?;
+    let json = sinks.wants_json();
+    let detect = Some(Detect::new(load_rules(&cfg.rules)?, &cfg.rules));
+    let mut outputs = Outputs { sinks, store: None, containers: None, detect, json };
+    let mut wanted = [false; EventKind::ALL.len()];
+    for kind in &cfg.kinds {
+        wanted[*kind as usize] = true;
+    }
+    let counters = Counters::default();
+    let mut line = String::new();
+    let mut number = 0u64;
+    loop {
+        line.clear();
+        match reader.read_line(&mut line) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) => return Err(PipelineError::Replay(format!("{}: {e}", path.display()))),
+        }
+        number += 1;
+        let text = line.trim_end();
+        if text.is_empty() || text.starts_with("{\"kind\":\"alert\"") {
+            continue;
+        }
+        match event::Event::from_json(text) {
+            Ok(ev) => {
+                counters.received.inc(Some(ev.kind()));
+                let want = wanted[ev.kind() as usize];
+                outputs.emit(ev, &counters, want);
+            }
+            Err(error) => {
+                if counters.decode.total() == 0 {
+                    tracing::warn!(line = number, %error, "not an event; counting further ones");
+                }
+                counters.decode.inc(None);
+            }
+        }
+    }
+    outputs.sinks.flush(&counters);
+    Ok(Summary::new("events-replay", &counters, &Default::default(), &Default::default(), started.elapsed())
+        .with_rules(outputs.detect.as_ref().map(|d| d.stats())))
 }

@@ -3,6 +3,7 @@
 //! and, with `--stats-json`, written as JSON.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
 use proctree::TreeStats;
@@ -16,6 +17,39 @@ pub struct ProgramOff {
     pub program: String,
     pub kind: Option<String>,
     pub reason: String,
+}
+
+/// Alerts written to the outputs and what the webhooks made of them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AlertsSummary {
+    pub written: u64,
+    pub webhook_sent: u64,
+    pub webhook_failed: u64,
+    pub webhook_dropped: u64,
+}
+
+impl AlertsSummary {
+    fn from_counters(c: &Counters) -> AlertsSummary {
+        AlertsSummary {
+            written: c.alerts_written.load(Relaxed),
+            webhook_sent: c.webhook_sent.load(Relaxed),
+            webhook_failed: c.webhook_failed.load(Relaxed),
+            webhook_dropped: c.webhook_dropped.load(Relaxed),
+        }
+    }
+
+    /// `written N, webhook sent N failed N dropped N` (the webhook part
+    /// only when a webhook did something).
+    fn render(&self) -> String {
+        let mut out = format!("written {}", self.written);
+        if self.webhook_sent + self.webhook_failed + self.webhook_dropped > 0 {
+            out += &format!(
+                ", webhook sent {} failed {} dropped {}",
+                self.webhook_sent, self.webhook_failed, self.webhook_dropped
+            );
+        }
+        out
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -41,6 +75,9 @@ pub struct Summary {
     pub containers: Option<serde_json::Value>,
     /// Sensor-specific counters (audit reassembler, ...).
     pub sensor_stats: Option<serde_json::Value>,
+    pub alerts: AlertsSummary,
+    /// Rule engine counters (alerts, suppressed, kills, matches by rule).
+    pub rules: Option<rules::EngineStats>,
 }
 
 impl Summary {
@@ -75,7 +112,14 @@ impl Summary {
             store: None,
             containers: None,
             sensor_stats: None,
+            alerts: AlertsSummary::from_counters(counters),
+            rules: None,
         }
+    }
+
+    pub fn with_rules(mut self, stats: Option<&rules::EngineStats>) -> Summary {
+        self.rules = stats.cloned();
+        self
     }
 
     pub fn with_store(mut self, stats: Option<impl Serialize>) -> Summary {
@@ -109,6 +153,7 @@ impl Summary {
             out += &format!("  drops {hop:<15} {}\n", fmt(by_kind));
         }
         out += &format!("  drops total:     {}\n", self.drops_total);
+        out += &format!("  alerts:          {}\n", self.alerts.render());
         if self.sink_errors > 0 {
             out += &format!("  output errors:   {}\n", self.sink_errors);
         }
@@ -127,6 +172,12 @@ impl Summary {
         }
         if let Some(containers) = &self.containers {
             out += &format!("  containers:      {}\n", compact(containers));
+        }
+        if let Some(r) = &self.rules {
+            out += &format!(
+                "  rules:           events={} evaluations={} alerts={} suppressed={} kills={} kill_failures={} sequence_drops={}\n",
+                r.events, r.rule_evaluations, r.alerts, r.suppressed, r.kills, r.kill_failures, r.sequence_drops
+            );
         }
         if !self.kinds_off.is_empty() {
             out += &format!("  kinds off:       {}\n", self.kinds_off.join(" "));
@@ -154,5 +205,29 @@ pub fn log_degradation(report: &AttachReport) {
     }
     for kind in &report.kinds_partial {
         tracing::warn!(kind = kind.name(), "event kind PARTIAL: some of its syscalls are not watched");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alerts_line_shows_webhook_counts_when_there_are_any() {
+        let counters = Counters::default();
+        counters.alerts_written.store(7, Relaxed);
+        let summary = Summary::new("ebpf", &counters, &TreeStats::default(), &AttachReport::default(), Duration::ZERO);
+        assert!(summary.render().contains("  alerts:          written 7\n"), "{}", summary.render());
+        counters.webhook_sent.store(5, Relaxed);
+        counters.webhook_failed.store(1, Relaxed);
+        counters.webhook_dropped.store(1, Relaxed);
+        let summary = Summary::new("ebpf", &counters, &TreeStats::default(), &AttachReport::default(), Duration::ZERO);
+        let text = summary.render();
+        assert!(text.contains("  alerts:          written 7, webhook sent 5 failed 1 dropped 1\n"), "{text}");
+        let json = serde_json::to_value(&summary).unwrap();
+        assert_eq!(
+            json["alerts"],
+            serde_json::json!({"written": 7, "webhook_sent": 5, "webhook_failed": 1, "webhook_dropped": 1})
+        );
     }
 }

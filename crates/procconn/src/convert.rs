@@ -181,6 +181,7 @@ fn exec_body(info: ProcInfo) -> Exec {
         nlink: info.exe_nlink.unwrap_or(0),
         fs: None,
         cgroup: info.cgroup,
+        killed: false,
     }
 }
 

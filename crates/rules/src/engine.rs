@@ -89,6 +89,15 @@ impl Engine {
         Engine { set, by_kind, seq_by_kind, cache: Cache::default(), seqs, limiter: HashMap::new(), opts, stats: EngineStats::default(), last_ns: 0 }
     }
 
+    /// Kinds some enabled rule or sequence step can match.
+    pub fn kinds(&self) -> Vec<EventKind> {
+        EventKind::ALL
+            .iter()
+            .copied()
+            .filter(|k| !self.by_kind[*k as usize].is_empty() || !self.seq_by_kind[*k as usize].is_empty())
+            .collect()
+    }
+
     pub fn rules(&self) -> &RuleSet {
         &self.set
     }

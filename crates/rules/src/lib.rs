@@ -12,9 +12,10 @@ pub mod cond;
 pub mod defaults;
 pub mod engine;
 mod eval;
+pub mod kernel;
 pub mod kill;
 pub mod load;
-mod matcher;
+pub mod matcher;
 mod sequence;
 pub mod template;
 pub mod testing;
@@ -23,25 +24,3 @@ pub mod yaml;
 pub use engine::{Engine, EngineOptions, EngineStats};
 pub use load::{load, read_sources, ActionKind, Diagnostic, Level, RuleSet, Source};
 
-/// Temporary stand-in until crates/sigma lands.
-mod sigma {
-    pub enum Outcome {
-        Converted(SigmaRule),
-        Unsupported { source: String, title: String, reason: String },
-    }
-    pub struct SigmaRule {
-        pub id: String,
-        pub title: String,
-        pub author: Option<String>,
-        pub description: Option<String>,
-        pub severity: String,
-        pub mitre: Vec<String>,
-        pub tags: Vec<String>,
-        pub condition: String,
-        pub output: String,
-        pub source: String,
-    }
-    pub fn convert_str(_yaml: &str, source: &str) -> Outcome {
-        Outcome::Unsupported { source: source.into(), title: String::new(), reason: "sigma not built yet".into() }
-    }
-}

@@ -283,8 +283,8 @@ impl Gathered {
     }
 
     fn sigma(&mut self, file: &Arc<str>, text: &Arc<str>, doc: &Node) {
-        match crate::sigma::convert_str(text, file) {
-            crate::sigma::Outcome::Converted(r) => {
+        match sigma::convert_str(text, file) {
+            sigma::Outcome::Converted(r) => {
                 let cond = self.origin(file, &Arc::from(r.condition.as_str()), None);
                 let output_origin = self.origin(file, text, None);
                 let severity = r.severity.parse().unwrap_or(Severity::Medium);
@@ -309,7 +309,8 @@ impl Gathered {
                     exceptions: Vec::new(),
                 });
             }
-            crate::sigma::Outcome::Unsupported { source, title, reason } => {
+            sigma::Outcome::Unsupported { source, title, reason } => {
+                let title = title.unwrap_or_default();
                 self.diagnostics.push(diag(file, doc.pos, Level::Warning, format!("Sigma rule not converted: {reason}"), Some(title.clone())));
                 self.sigma_unsupported.push((source, title, reason));
             }

@@ -172,9 +172,4 @@ impl SeqState {
             }
         }
     }
-
-    /// Partial matches waiting.
-    pub fn live(&self) -> usize {
-        self.live
-    }
 }

@@ -289,6 +289,7 @@ fn exec(rec: &RawRecord<'_>) -> Exec {
         nlink: rec.arg(0) as u32,
         fs,
         cgroup: path(rec, 4),
+        killed: rec.arg(4) & layout::PN_EXEC_KILLED != 0,
     }
 }
 

@@ -16,7 +16,7 @@ use event::EventKind;
 
 use crate::convert::wire_kind;
 use crate::programs::{spec, AttachPoint, ProgramSpec};
-use crate::wire::{Config, MAX_KINDS, WATCH_LEN};
+use crate::wire::{layout, Config, KillKey, MAX_KINDS, WATCH_LEN};
 
 /// The compiled kernel side.
 static PROBES: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/probes.bpf.o"));
@@ -31,6 +31,19 @@ pub struct EbpfOptions {
     pub kinds: Vec<EventKind>,
     pub forensics: bool,
     pub watch_paths: Vec<WatchPattern>,
+    /// Execs killed in the kernel (rules with `action: kill` decidable at
+    /// sched_process_exec).
+    pub kills: ExecKillTargets,
+}
+
+/// What the exec tracepoint kills (wire.h PN_KILL_*, `kill_exec`).
+#[derive(Debug, Clone, Default)]
+pub struct ExecKillTargets {
+    pub memfd: bool,
+    pub deleted: bool,
+    /// Executables, identified by device and inode when loaded (a file
+    /// replaced later is a different file and is not killed).
+    pub files: Vec<std::path::PathBuf>,
 }
 
 /// Why the sensor could not start at all.
@@ -94,6 +107,7 @@ impl EbpfSensor {
 
         write_config(&mut bpf, opts)?;
         write_watch_list(&mut bpf, &opts.watch_paths)?;
+        write_kill_list(&mut bpf, &opts.kills.files)?;
         let ring_map = bpf.take_map("events").ok_or(EbpfError::Map("events", "missing".into()))?;
         let ring = RingBuf::try_from(ring_map).map_err(|e| EbpfError::Map("events", e.to_string()))?;
 
@@ -185,11 +199,49 @@ fn write_config(bpf: &mut Ebpf, opts: &EbpfOptions) -> Result<(), EbpfError> {
             kinds_mask |= 1 << n;
         }
     }
-    let config = Config { self_tgid: std::process::id(), forensics: u32::from(opts.forensics), kinds_mask };
+    let kill_flags = if opts.kills.memfd { layout::PN_KILL_MEMFD as u32 } else { 0 }
+        | if opts.kills.deleted { layout::PN_KILL_DELETED as u32 } else { 0 };
+    let config = Config {
+        self_tgid: std::process::id(),
+        forensics: u32::from(opts.forensics),
+        kinds_mask,
+        kill_flags,
+        reserved: 0,
+    };
     let map = bpf.map_mut("config").ok_or(EbpfError::Map("config", "missing".into()))?;
     let mut array: Array<&mut MapData, Config> =
         Array::try_from(map).map_err(|e| EbpfError::Map("config", e.to_string()))?;
     array.set(0, config, 0).map_err(|e| EbpfError::Map("config", e.to_string()))
+}
+
+/// Fills `kill_exec` with the files' identities. A file that cannot be
+/// read is skipped with a warning (there is nothing to kill until it
+/// exists; user space still kills it when the rule matches).
+fn write_kill_list(bpf: &mut Ebpf, files: &[std::path::PathBuf]) -> Result<(), EbpfError> {
+    use std::os::unix::fs::MetadataExt;
+    if files.is_empty() {
+        return Ok(());
+    }
+    let map = bpf.map_mut("kill_exec").ok_or(EbpfError::Map("kill_exec", "missing".into()))?;
+    let mut hash: aya::maps::HashMap<&mut MapData, KillKey, u32> =
+        aya::maps::HashMap::try_from(map).map_err(|e| EbpfError::Map("kill_exec", e.to_string()))?;
+    for file in files {
+        match std::fs::metadata(file) {
+            Ok(meta) => {
+                let key = KillKey { dev: kernel_dev(meta.dev()), ino: meta.ino() };
+                hash.insert(key, 1, 0).map_err(|e| EbpfError::Map("kill_exec", e.to_string()))?;
+            }
+            Err(e) => tracing::warn!(file = %file.display(), error = %e, "kill rule target not found; it is killed from user space if it appears"),
+        }
+    }
+    Ok(())
+}
+
+/// stat's st_dev → the kernel's `s_dev` encoding (MAJOR << 20 | MINOR).
+pub fn kernel_dev(st_dev: u64) -> u64 {
+    let major = libc::major(st_dev) as u64;
+    let minor = libc::minor(st_dev) as u64;
+    (major << 20) | minor
 }
 
 /// The LPM key of a watch pattern: an exact entry's prefix covers the

@@ -13,4 +13,4 @@ pub mod wire;
 
 pub use convert::{event_kind, record_to_event, wire_kind};
 pub use decode::DecodeError;
-pub use ebpf::{AttachReport, EbpfError, EbpfOptions, EbpfSensor, ProgramFailure};
+pub use ebpf::{AttachReport, EbpfError, EbpfOptions, EbpfSensor, ExecKillTargets, ProgramFailure};

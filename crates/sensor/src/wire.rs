@@ -62,7 +62,20 @@ pub struct Config {
     pub self_tgid: u32,
     pub forensics: u32,
     pub kinds_mask: u64,
+    pub kill_flags: u32,
+    pub reserved: u32,
 }
+
+/// `kill_exec` key: file identity (kernel dev encoding, inode).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KillKey {
+    pub dev: u64,
+    pub ino: u64,
+}
+
+// SAFETY: plain-old-data, `repr(C)`, two u64s, no padding.
+unsafe impl aya::Pod for KillKey {}
 
 // SAFETY: plain-old-data, `repr(C)`, no padding holes (asserted below).
 unsafe impl aya::Pod for Config {}
@@ -88,7 +101,8 @@ assert_layout!(RecordHead, OFFSETOF_PN_RECORD_DATA,
     hdr => OFFSETOF_PN_RECORD_HDR, args => OFFSETOF_PN_RECORD_ARGS, blobs => OFFSETOF_PN_RECORD_BLOBS);
 assert_layout!(Config, SIZEOF_PN_CONFIG,
     self_tgid => OFFSETOF_PN_CONFIG_SELF_TGID, forensics => OFFSETOF_PN_CONFIG_FORENSICS,
-    kinds_mask => OFFSETOF_PN_CONFIG_KINDS_MASK);
+    kinds_mask => OFFSETOF_PN_CONFIG_KINDS_MASK, kill_flags => OFFSETOF_PN_CONFIG_KILL_FLAGS);
+assert_layout!(KillKey, SIZEOF_PN_KILL_KEY, dev => OFFSETOF_PN_KILL_KEY_DEV, ino => OFFSETOF_PN_KILL_KEY_INO);
 const _: () = assert!(SIZEOF_PN_WATCH_KEY == 4 + WATCH_LEN);
 const _: () = assert!(OFFSETOF_PN_WATCH_KEY_DATA == 4);
 

@@ -378,6 +378,7 @@ fn exec(v: &View<'_>) -> Exec {
         nlink: 0,
         fs: None,
         cgroup: None,
+        killed: false,
     }
 }
 

@@ -3,7 +3,7 @@
 
 use event::time::BootClock;
 use event::EventKind;
-use sensor::{record_to_event, AttachReport, EbpfOptions, EbpfSensor};
+use sensor::{record_to_event, AttachReport, EbpfOptions, EbpfSensor, ExecKillTargets};
 
 use super::{Item, Source};
 use crate::counters::Counters;
@@ -15,12 +15,13 @@ pub struct EbpfSource {
 }
 
 impl EbpfSource {
-    pub fn start(cfg: &config::Config, kinds: Vec<EventKind>) -> Result<EbpfSource, PipelineError> {
+    pub fn start(cfg: &config::Config, kinds: Vec<EventKind>, kills: ExecKillTargets) -> Result<EbpfSource, PipelineError> {
         let sensor = EbpfSensor::start(&EbpfOptions {
             ringbuf_bytes: cfg.ringbuf_bytes,
             kinds,
             forensics: cfg.forensics,
             watch_paths: cfg.watch_paths.clone(),
+            kills,
         })?;
         Ok(EbpfSource { sensor, clock: BootClock::now() })
     }

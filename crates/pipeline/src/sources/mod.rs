@@ -6,6 +6,7 @@ mod audit;
 mod ebpf;
 mod proc;
 
+use sensor::ExecKillTargets;
 use config::SensorKind;
 use event::{Event, EventKind};
 
@@ -54,8 +55,8 @@ pub struct Started {
     pub report: sensor::AttachReport,
 }
 
-fn ebpf(cfg: &config::Config, kinds: Vec<EventKind>) -> Result<Started, PipelineError> {
-    let source = EbpfSource::start(cfg, kinds)?;
+fn ebpf(cfg: &config::Config, kinds: Vec<EventKind>, kills: &ExecKillTargets) -> Result<Started, PipelineError> {
+    let source = EbpfSource::start(cfg, kinds, kills.clone())?;
     let report = source.report().clone();
     Ok(Started {
         detail: format!("{} programs attached", report.attached.len()),
@@ -95,13 +96,15 @@ fn proc(kinds: &[EventKind]) -> Result<Started, String> {
 
 /// Starts the configured sensor. `auto` tries eBPF, then audit, then the
 /// proc connector, and says why each one it passes over could not run.
-pub fn start(cfg: &config::Config, kinds: Vec<EventKind>) -> Result<Started, PipelineError> {
+/// `kills`: execs the eBPF sensor kills in the kernel (the fallbacks
+/// cannot; their kill rules act from user space).
+pub fn start(cfg: &config::Config, kinds: Vec<EventKind>, kills: &ExecKillTargets) -> Result<Started, PipelineError> {
     match cfg.sensor {
-        SensorKind::Ebpf => ebpf(cfg, kinds),
+        SensorKind::Ebpf => ebpf(cfg, kinds, kills),
         SensorKind::Audit => audit(&kinds).map_err(|why| PipelineError::NoSensor(format!("audit: {why}"))),
         SensorKind::Proc => proc(&kinds).map_err(|why| PipelineError::NoSensor(format!("proc connector: {why}"))),
         SensorKind::Auto => {
-            let ebpf_err = match ebpf(cfg, kinds.clone()) {
+            let ebpf_err = match ebpf(cfg, kinds.clone(), kills) {
                 Ok(started) => return Ok(started),
                 Err(e) => e.to_string(),
             };

@@ -1,0 +1,38 @@
+//! Every Sigma rule of the public test set (../shared/testdata/sigma, kept
+//! out of the repository under the Detection Rule License) is either
+//! compiled into a working rule or reported as unsupported with a reason.
+
+use std::path::PathBuf;
+
+use panoptes_rules::{load, read_sources, Level};
+
+fn sigma_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/sigma/rules/linux")
+}
+
+#[test]
+fn every_sigma_rule_compiles_or_is_reported() {
+    let mut diagnostics = Vec::new();
+    let sources = read_sources(&[sigma_dir()], &mut diagnostics);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    assert_eq!(sources.len(), 210, "the test set has 210 rules");
+    let set = load(&sources);
+    let errors: Vec<String> =
+        set.diagnostics.iter().filter(|d| d.level == Level::Error).map(|d| d.to_string()).collect();
+    assert!(errors.is_empty(), "converted conditions must compile: {errors:#?}");
+    let converted = set.rules.len();
+    let unsupported = set.sigma_unsupported.len();
+    assert_eq!(converted + unsupported, 210, "none dropped silently");
+    for (source, title, reason) in &set.sigma_unsupported {
+        assert!(!reason.is_empty(), "{source} ({title}) has no reason");
+    }
+    // Every converted rule carries the author credit and its Sigma source.
+    for r in &set.rules {
+        assert!(r.meta.source.starts_with("sigma:"), "{}", r.meta.id);
+        assert!(r.meta.title.is_some(), "{}", r.meta.id);
+    }
+    let authored = set.rules.iter().filter(|r| r.meta.author.is_some()).count();
+    assert!(authored as f64 >= converted as f64 * 0.95, "authors kept: {authored} of {converted}");
+    eprintln!("sigma: {converted} converted, {unsupported} unsupported");
+    assert!(converted * 100 >= 210 * 85, "converted {converted} of 210");
+}
