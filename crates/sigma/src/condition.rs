@@ -74,29 +74,25 @@ struct Spanned {
 }
 
 fn tokenize(text: &str) -> Result<Vec<Spanned>, ConditionError> {
+    let chars: Vec<char> = text.chars().collect();
     let mut tokens = Vec::new();
-    let mut chars = text.char_indices().peekable();
-    while let Some(&(at, c)) = chars.peek() {
-        let column = text[..at].chars().count() + 1;
+    let mut at = 0;
+    while let Some(&c) = chars.get(at) {
+        let column = at + 1;
         match c {
-            c if c.is_whitespace() => {
-                chars.next();
-            }
+            c if c.is_whitespace() => at += 1,
             '(' | ')' => {
-                chars.next();
+                at += 1;
                 tokens.push(Spanned { token: if c == '(' { Token::Open } else { Token::Close }, column });
             }
             '|' => return Err(ConditionError::Aggregation(column)),
             _ => {
-                let mut word = String::new();
-                while let Some(&(_, c)) = chars.peek() {
-                    if c.is_whitespace() || matches!(c, '(' | ')' | '|') {
-                        break;
-                    }
-                    word.push(c);
-                    chars.next();
-                }
-                tokens.push(Spanned { token: Token::Word(word), column });
+                let end = chars[at..]
+                    .iter()
+                    .position(|c| c.is_whitespace() || matches!(c, '(' | ')' | '|'))
+                    .map_or(chars.len(), |n| at + n);
+                tokens.push(Spanned { token: Token::Word(chars[at..end].iter().collect()), column });
+                at = end;
             }
         }
     }

@@ -6,9 +6,9 @@
 //! (`'\n'` is a backslash and an `n`). A value is parsed into [`Piece`]s,
 //! then written either as a quoted literal (no wildcard) or as a Panoptes
 //! glob. In a glob the characters the Panoptes glob treats specially
-//! (`*`, `?`, `[`, `]`) and, to be safe with brace-expanding glob engines,
-//! `{` and `}` are written as one-character classes (`[[]`, `[*]`, …);
-//! everything else is literal.
+//! (`*`, `?`, `[`, `]`, and `\`, its escape) and, to be safe with
+//! brace-expanding glob engines, `{` and `}` are written as one-character
+//! classes (`[[]`, `[*]`, `[\]`, …); everything else is literal.
 //!
 //! Every value is emitted in double quotes with `\"` and `\\` escaped, the
 //! only escapes inside a Panoptes double-quoted string.
@@ -90,7 +90,7 @@ pub fn glob(pieces: &[Piece], anchor: Anchor) -> String {
             Piece::AnyRun if last_was_run => continue,
             Piece::AnyRun => out.push('*'),
             Piece::AnyChar => out.push('?'),
-            Piece::Literal(c @ ('*' | '?' | '[' | ']' | '{' | '}')) => {
+            Piece::Literal(c @ ('*' | '?' | '[' | ']' | '{' | '}' | '\\')) => {
                 out.push('[');
                 out.push(*c);
                 out.push(']');
@@ -168,7 +168,7 @@ mod tests {
     #[test]
     fn glob_escapes_metacharacters_in_literals() {
         assert_eq!(glob(&pieces(r"[x]*\*\?{a}"), Anchor::Exact), "[[]x[]]*[*][?][{]a[}]");
-        assert_eq!(glob(&pieces(r"a\b*"), Anchor::Exact), r"a\b*");
+        assert_eq!(glob(&pieces(r"a\b*"), Anchor::Exact), r"a[\]b*");
     }
 
     #[test]
