@@ -28,12 +28,12 @@
 //! assert_eq!((rule.severity.as_str(), rule.mitre[0].as_str()), ("high", "T1059.004"));
 //! ```
 //!
-//! Modules: [`condition`] (the Sigma condition parser), [`value`] (Sigma
+//! Modules: `condition` (the Sigma condition parser), `value` (Sigma
 //! values, wildcards, quoting), `logsource` (the mapping table),
 //! `detection`/`matching` (selections and field entries → predicates),
 //! `render` (output template and YAML), `summary` (counts by reason).
 
-pub mod condition;
+mod condition;
 mod convert;
 mod detection;
 mod error;
@@ -43,10 +43,11 @@ mod matching;
 mod meta;
 mod render;
 mod summary;
-pub mod value;
+mod value;
 
 use std::path::{Path, PathBuf};
 
+pub use condition::ConditionError;
 pub use error::Unsupported;
 pub use logsource::TRACED_SYSCALLS;
 pub use render::to_panoptes_yaml;
