@@ -13,6 +13,15 @@ macro_rules! embed {
 /// (file name, text) of every default rule file.
 pub const FILES: &[(&str, &str)] = embed![
     "base.yml",
+    "execution.yml",
+    "persistence.yml",
+    "kernel.yml",
+    "credential_access.yml",
+    "privilege_escalation.yml",
+    "defense_evasion.yml",
+    "container.yml",
+    "discovery_and_impact.yml",
+    "sequences.yml",
 ];
 
 /// The default rule files as load sources, named `defaults/<file>`.
