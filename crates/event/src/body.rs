@@ -36,6 +36,7 @@ pub enum Body {
     Setns(Setns),
     Bpf(Bpf),
     Kill(Kill),
+    AssetChange(AssetChange),
     Loss(Loss),
 }
 
@@ -65,6 +66,7 @@ impl Body {
             Body::Setns(_) => EventKind::Setns,
             Body::Bpf(_) => EventKind::Bpf,
             Body::Kill(_) => EventKind::Kill,
+            Body::AssetChange(_) => EventKind::AssetChange,
             Body::Loss(_) => EventKind::Loss,
         }
     }
@@ -364,6 +366,24 @@ pub struct Kill {
     pub target_pid: i32,
     pub signal: i32,
     pub result: i64,
+}
+
+/// Something in the asset inventory changed between two periodic
+/// collections of `panoptes run` (a new listening port, user, SUID file,
+/// service, kernel module, a modified package file, ...).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AssetChange {
+    /// The inventory table: `sockets`, `users`, `suid`, `package_files`, ...
+    pub table: String,
+    /// `added`, `removed` or `modified`.
+    pub change: String,
+    /// The row's key in its table (key columns joined by `|`).
+    pub key: String,
+    /// One line for people.
+    pub summary: String,
+    /// The row's columns; for `modified`, `changed` names the columns and
+    /// `old.<column>` holds the previous values.
+    pub details: BTreeMap<String, String>,
 }
 
 /// Events were dropped somewhere; emitted whenever a drop counter moves.

@@ -55,6 +55,7 @@ impl Body {
             EventKind::Setns => Body::Setns(Setns::default()),
             EventKind::Bpf => Body::Bpf(Bpf::default()),
             EventKind::Kill => Body::Kill(Kill::default()),
+            EventKind::AssetChange => Body::AssetChange(AssetChange::default()),
             EventKind::Loss => Body::Loss(Loss::default()),
         }
     }
@@ -91,6 +92,7 @@ impl<'de> DeserializeSeed<'de> for BodySeed {
             EventKind::Setns => Body::Setns(Setns::deserialize(d)?),
             EventKind::Bpf => Body::Bpf(Bpf::deserialize(d)?),
             EventKind::Kill => Body::Kill(Kill::deserialize(d)?),
+            EventKind::AssetChange => Body::AssetChange(AssetChange::deserialize(d)?),
             EventKind::Loss => Body::Loss(Loss::deserialize(d)?),
         })
     }

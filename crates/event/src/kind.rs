@@ -55,6 +55,7 @@ kinds! {
     Setns => "setns", "namespace", "security";
     Bpf => "bpf", "bpf", "security";
     Kill => "kill", "kill", "security";
+    AssetChange => "asset_change", "asset", "inventory";
     Loss => "loss", "loss", "internal";
 }
 
@@ -77,7 +78,7 @@ impl EventKind {
 
     /// Words `expand` accepts, for error messages.
     pub fn vocabulary() -> String {
-        let mut words: Vec<&str> = vec!["process", "file", "network", "security"];
+        let mut words: Vec<&str> = vec!["process", "file", "network", "security", "inventory"];
         words.extend(Self::ALL.iter().filter(|k| **k != EventKind::Loss).map(|k| k.name()));
         words.join(", ")
     }

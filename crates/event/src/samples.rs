@@ -209,6 +209,17 @@ pub fn body(kind: EventKind) -> Body {
         }),
         EventKind::Bpf => Body::Bpf(Bpf { cmd: 5, cmd_name: names::bpf_cmd(5), prog_or_map_type: Some(1), result: 5 }),
         EventKind::Kill => Body::Kill(Kill { syscall: "tgkill", target_pid: 77, signal: 9, result: 0 }),
+        EventKind::AssetChange => Body::AssetChange(AssetChange {
+            table: "sockets".into(),
+            change: "added".into(),
+            key: "|tcp|0.0.0.0|4444|".into(),
+            summary: "new listening port tcp 0.0.0.0:4444 (nc pid 4242)".into(),
+            details: BTreeMap::from([
+                ("proto".into(), "tcp".into()),
+                ("local_port".into(), "4444".into()),
+                ("pid".into(), "4242".into()),
+            ]),
+        }),
         EventKind::Loss => Body::Loss(Loss {
             hop: "sensor_queue".into(),
             by_kind: BTreeMap::from([("exec".into(), 3), ("file_open".into(), 7)]),

@@ -61,6 +61,7 @@ pub fn detail(body: &Body) -> String {
         }
         Body::Bpf(b) => format!("{}{}", b.cmd_name, result(b.result)),
         Body::Kill(k) => format!("{} sig={} target={}{}", k.syscall, k.signal, k.target_pid, result(k.result)),
+        Body::AssetChange(a) => format!("{} {} {}: {}", a.table, a.change, a.key, a.summary),
         Body::Loss(l) => format!("hop={} count={} total={} {:?}", l.hop, l.count, l.total, l.by_kind),
     }
 }

@@ -266,7 +266,8 @@ fn body(kind: EventKind, rec: &RawRecord<'_>) -> Body {
         EventKind::Kill => {
             Body::Kill(Kill { syscall: syscall(rec), target_pid: a(0) as i32, signal: a(1) as i32, result: ret })
         }
-        // Loss events are made in user space; `event_kind` never yields Loss.
+        // Made in user space; `event_kind` never yields these.
+        EventKind::AssetChange => Body::AssetChange(Default::default()),
         EventKind::Loss => Body::Loss(Default::default()),
     }
 }
