@@ -85,6 +85,15 @@ pub struct Counters {
     /// Events sent on without container metadata because the wait for it
     /// ran out.
     pub container_wait_expired: AtomicU64,
+    /// Alerts written to the outputs (each counted once, whatever the
+    /// number of outputs).
+    pub alerts_written: AtomicU64,
+    /// Webhook deliveries, mirrored from the webhook threads (summed over
+    /// webhooks): accepted by the endpoint, given up on, dropped because the
+    /// queue was full.
+    pub webhook_sent: AtomicU64,
+    pub webhook_failed: AtomicU64,
+    pub webhook_dropped: AtomicU64,
 }
 
 impl Counters {

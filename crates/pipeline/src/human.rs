@@ -1,6 +1,7 @@
-//! The one-line human form of an event, for the `stdout` output.
+//! The one-line human forms of an event and of an alert, for the `stdout`
+//! output.
 
-use event::{Body, Event, SockAddr};
+use event::{Action, Alert, Body, Event, KillBy, SockAddr};
 
 fn addr(a: &Option<SockAddr>) -> String {
     match a {
@@ -80,4 +81,72 @@ pub fn line(ev: &Event) -> String {
         detail(&ev.body),
         parent
     )
+}
+
+/// `ALERT SEVERITY RULE pid=.. exe: message [MITRE,..] container=NAME|-`, then
+/// what was done when it was more than an alert, and the suppressed count.
+pub fn alert_line(alert: &Alert) -> String {
+    let p = &alert.process;
+    let container = alert
+        .container
+        .as_ref()
+        .map(|c| c.name.clone().unwrap_or_else(|| c.id.chars().take(12).collect()))
+        .unwrap_or_else(|| "-".into());
+    let exe = p.exe.as_deref().unwrap_or("?");
+    let mut line = format!("ALERT {} {} pid={} {exe}: {}", alert.severity, alert.rule.id, p.pid, alert.message);
+    if !alert.mitre.is_empty() {
+        line.push_str(&format!(" [{}]", alert.mitre.join(",")));
+    }
+    line.push_str(&format!(" container={container}"));
+    if let Action::Kill { by, ok, error } = &alert.action {
+        let by = match by {
+            KillBy::Kernel => "kernel",
+            KillBy::UserSpace => "user_space",
+        };
+        match (ok, error) {
+            (true, _) => line.push_str(&format!(" action=kill({by})")),
+            (false, e) => {
+                line.push_str(&format!(" action=kill({by}) FAILED: {}", e.as_deref().unwrap_or("unknown error")))
+            }
+        }
+    }
+    if alert.suppressed > 0 {
+        line.push_str(&format!(" (+{} suppressed)", alert.suppressed));
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use event::samples;
+
+    use super::*;
+
+    #[test]
+    fn alert_line_is_golden() {
+        let mut alert = samples::alert();
+        assert_eq!(
+            alert_line(&alert),
+            "ALERT high exec_from_temp_dir pid=4242 /tmp/x: /tmp/x ran from a temp dir (parent /usr/bin/sshd) \
+             [T1059] container=web action=kill(kernel) (+2 suppressed)"
+        );
+        alert.action = Action::Alert;
+        alert.suppressed = 0;
+        alert.mitre = vec!["T1059".into(), "T1105".into()];
+        alert.container.as_mut().unwrap().name = None;
+        assert_eq!(
+            alert_line(&alert),
+            "ALERT high exec_from_temp_dir pid=4242 /tmp/x: /tmp/x ran from a temp dir (parent /usr/bin/sshd) \
+             [T1059,T1105] container=0123456789ab"
+        );
+        alert.action = Action::Kill { by: KillBy::UserSpace, ok: false, error: Some("ESRCH: no such process".into()) };
+        alert.container = None;
+        alert.process.exe = None;
+        alert.mitre.clear();
+        assert_eq!(
+            alert_line(&alert),
+            "ALERT high exec_from_temp_dir pid=4242 ?: /tmp/x ran from a temp dir (parent /usr/bin/sshd) \
+             container=- action=kill(user_space) FAILED: ESRCH: no such process"
+        );
+    }
 }

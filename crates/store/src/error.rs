@@ -44,6 +44,11 @@ pub enum StoreError {
 
     #[error("cannot start the store writer thread: {0}")]
     Thread(std::io::Error),
+
+    #[error(
+        "event store {path}: alert row {id} is not a readable alert ({source}); was it written by another version?"
+    )]
+    BadAlert { path: PathBuf, id: i64, source: serde_json::Error },
 }
 
 impl StoreError {

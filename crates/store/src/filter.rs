@@ -1,5 +1,6 @@
-//! [`EventFilter`]: which stored events a query wants, and its translation
-//! into a SQL `WHERE` clause with bound values (never spliced text).
+//! [`EventFilter`] and [`AlertFilter`]: which stored events or alerts a
+//! query wants, and their translation into a SQL `WHERE` clause with bound
+//! values (never spliced text).
 
 use rusqlite::types::Value;
 
@@ -78,6 +79,58 @@ impl EventFilter {
     }
 }
 
+/// Criteria for [`Store::alerts`](crate::Store::alerts); every set field
+/// must match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AlertFilter {
+    /// Rule ids (exact). `Some(vec![])` matches nothing.
+    pub rule_ids: Option<Vec<String>>,
+    /// Inclusive lower bound on the alert's time.
+    pub since_unix_ns: Option<u64>,
+    /// Exclusive upper bound on the alert's time.
+    pub until_unix_ns: Option<u64>,
+    /// At most this many alerts.
+    pub limit: Option<usize>,
+    /// Newest first (with `limit`: the latest alerts) instead of oldest
+    /// first.
+    pub newest_first: bool,
+}
+
+impl AlertFilter {
+    /// `WHERE ... ORDER BY ... LIMIT ...` and the values for its `?`s.
+    pub(crate) fn to_sql(&self) -> (String, Vec<Value>) {
+        let mut terms: Vec<String> = Vec::new();
+        let mut values: Vec<Value> = Vec::new();
+        if let Some(ids) = &self.rule_ids {
+            terms.push(in_list("rule_id", ids.len()));
+            values.extend(ids.iter().map(|id| Value::Text(id.clone())));
+        }
+        if let Some(since) = self.since_unix_ns {
+            terms.push("time_unix_ns >= ?".into());
+            values.push(Value::Integer(to_sql_int(since)));
+        }
+        if let Some(until) = self.until_unix_ns {
+            terms.push("time_unix_ns < ?".into());
+            values.push(Value::Integer(to_sql_int(until)));
+        }
+        let mut sql = String::new();
+        if !terms.is_empty() {
+            sql.push_str(" WHERE ");
+            sql.push_str(&terms.join(" AND "));
+        }
+        sql.push_str(if self.newest_first {
+            " ORDER BY time_unix_ns DESC, id DESC"
+        } else {
+            " ORDER BY time_unix_ns, id"
+        });
+        if let Some(limit) = self.limit {
+            sql.push_str(" LIMIT ?");
+            values.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
+        }
+        (sql, values)
+    }
+}
+
 /// `column IN (?, ?, ...)`; an empty list is a term that is never true.
 fn in_list(column: &str, len: usize) -> String {
     if len == 0 {
@@ -136,6 +189,21 @@ mod tests {
     fn short_text_is_not_a_prefix() {
         let (sql, _) = EventFilter { container: Some("abc".into()), ..EventFilter::default() }.to_sql();
         assert!(!sql.contains("GLOB"), "{sql}");
+    }
+
+    #[test]
+    fn alert_filter_binds_every_field() {
+        let filter = AlertFilter {
+            rule_ids: Some(vec!["a".into(), "b".into()]),
+            since_unix_ns: Some(1),
+            until_unix_ns: Some(2),
+            limit: Some(10),
+            newest_first: true,
+        };
+        let (sql, values) = filter.to_sql();
+        assert_eq!(sql, " WHERE rule_id IN (?, ?) AND time_unix_ns >= ? AND time_unix_ns < ? ORDER BY time_unix_ns DESC, id DESC LIMIT ?");
+        assert_eq!(values.len(), 5);
+        assert_eq!(AlertFilter::default().to_sql().0, " ORDER BY time_unix_ns, id");
     }
 
     #[test]

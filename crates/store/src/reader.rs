@@ -1,9 +1,10 @@
 //! [`Store`]: a read-only connection to the store with the queries
-//! `panoptes tree` needs. Each query is its own short read transaction, so a
+//! `panoptes tree` and the alert readers need. Each query is its own short read transaction, so a
 //! reader never holds the WAL back for long and never blocks the writer.
 
 use std::path::{Path, PathBuf};
 
+use event::Alert;
 use rusqlite::{params_from_iter, Connection, OptionalExtension};
 use serde::Serialize;
 
@@ -11,7 +12,7 @@ use crate::filter::{glob_prefix, MIN_PREFIX_CHARS};
 use crate::row::from_sql_int;
 use crate::{schema, StoreError};
 
-pub use crate::filter::EventFilter;
+pub use crate::filter::{AlertFilter, EventFilter};
 
 /// Most candidate ids an ambiguity error carries.
 const MAX_CANDIDATES: usize = 11;
@@ -39,6 +40,14 @@ pub struct StoredEvent {
     pub container_name: Option<String>,
     /// The event exactly as the JSON sinks wrote it.
     pub json: String,
+}
+
+/// One row of the `alerts` table, read back into an [`Alert`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredAlert {
+    /// Insertion order; breaks ties between equal times.
+    pub id: i64,
+    pub alert: Alert,
 }
 
 /// A container that has events in the store.
@@ -92,6 +101,28 @@ impl Store {
             })
             .map_err(|e| self.error(e))?;
         rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.error(e))
+    }
+
+    /// Alerts matching `filter`, by time (oldest or newest first). A row
+    /// that does not read back as an alert is an error naming its id.
+    pub fn alerts(&self, filter: &AlertFilter) -> Result<Vec<StoredAlert>, StoreError> {
+        let (clauses, values) = filter.to_sql();
+        let sql = format!("SELECT id, json FROM alerts{clauses}");
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map(params_from_iter(values.iter()), |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?)))
+            .map_err(|e| self.error(e))?;
+        let mut alerts = Vec::new();
+        for row in rows {
+            let (id, json) = row.map_err(|e| self.error(e))?;
+            let alert = Alert::from_json(&json).map_err(|source| StoreError::BadAlert {
+                path: self.path.clone(),
+                id,
+                source,
+            })?;
+            alerts.push(StoredAlert { id, alert });
+        }
+        Ok(alerts)
     }
 
     /// Every container with events, the first seen first.

@@ -1,8 +1,10 @@
 //! Retention: keeps the database within `max_age` and `max_bytes`.
 //!
 //! Work is done in bounded passes so the writer thread can keep inserting
-//! between them: one pass deletes at most [`CHUNK_ROWS`] rows and says
-//! whether more is needed. Freed pages go back to the file system with
+//! between them: one pass deletes at most [`CHUNK_ROWS`] rows per table and
+//! says whether more is needed. Alerts age out like events; for size,
+//! events go first (alerts are few and worth more), alerts only once no
+//! event is left. Freed pages go back to the file system with
 //! `PRAGMA incremental_vacuum` (the store is created with
 //! `auto_vacuum=INCREMENTAL`), so the size limit is a limit on disk use.
 
@@ -42,17 +44,22 @@ pub(crate) fn pass(conn: &Connection, path: &Path, policy: &Policy, now_unix_ns:
     let mut pass = Pass::default();
     if let Some(max_age) = policy.max_age {
         let age_ns = u64::try_from(max_age.as_nanos()).unwrap_or(u64::MAX);
-        let cutoff = now_unix_ns.saturating_sub(age_ns);
+        let cutoff = to_sql_int(now_unix_ns.saturating_sub(age_ns));
         let deleted = conn.execute(
             "DELETE FROM events WHERE id IN
                 (SELECT id FROM events WHERE time_unix_ns < ?1 ORDER BY time_unix_ns LIMIT ?2)",
-            params![to_sql_int(cutoff), CHUNK_ROWS],
+            params![cutoff, CHUNK_ROWS],
         )?;
-        if deleted > 0 {
-            pass.deleted += deleted as u64;
+        let alerts = conn.execute(
+            "DELETE FROM alerts WHERE id IN
+                (SELECT id FROM alerts WHERE time_unix_ns < ?1 ORDER BY time_unix_ns LIMIT ?2)",
+            params![cutoff, CHUNK_ROWS],
+        )?;
+        if deleted + alerts > 0 {
+            pass.deleted += (deleted + alerts) as u64;
             incremental_vacuum(conn)?;
         }
-        if deleted as i64 >= CHUNK_ROWS {
+        if deleted as i64 >= CHUNK_ROWS || alerts as i64 >= CHUNK_ROWS {
             pass.more = true;
             return Ok(pass);
         }
@@ -75,14 +82,19 @@ fn size_pass(conn: &Connection, path: &Path, max_bytes: u64, pass: &mut Pass) ->
         pass.wal_pinned = true;
         return Ok(());
     }
-    let rows: i64 = conn.query_row("SELECT count(*) FROM events", [], |row| row.get(0))?;
+    let mut table = "events";
+    let mut rows: i64 = conn.query_row("SELECT count(*) FROM events", [], |row| row.get(0))?;
+    if rows == 0 {
+        table = "alerts";
+        rows = conn.query_row("SELECT count(*) FROM alerts", [], |row| row.get(0))?;
+    }
     if rows == 0 {
         pass.limit_below_empty = true;
         return Ok(());
     }
     let doomed = (rows / 10).clamp(1, CHUNK_ROWS);
     let deleted = conn.execute(
-        "DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY time_unix_ns, id LIMIT ?1)",
+        &format!("DELETE FROM {table} WHERE id IN (SELECT id FROM {table} ORDER BY time_unix_ns, id LIMIT ?1)"),
         [doomed],
     )?;
     pass.deleted += deleted as u64;
@@ -209,6 +221,40 @@ mod tests {
         let rows = store.events(&Default::default()).unwrap();
         assert_eq!(rows.len() as u64, 6_000 - stats.retention_deleted);
         assert_eq!(rows.last().map(|r| r.pid), Some(5_999));
+    }
+
+    #[test]
+    fn alerts_age_out_and_go_last_for_size() {
+        let (_dir, path) = testutil::temp_db();
+        let now = testutil::now_ns();
+        let writer = StoreWriter::start(testutil::options(&path)).unwrap();
+        let mut alert = event::samples::alert();
+        for (i, age) in [10 * DAY_NS, 9 * DAY_NS, DAY_NS].into_iter().enumerate() {
+            alert.time_unix_ns = now - age;
+            alert.process.pid = i as u32;
+            assert!(writer.submit_alert(&alert));
+        }
+        let ev = testutil::exec_event(99, now, None);
+        assert!(writer.submit(&ev, &ev.to_json()));
+        assert_eq!(writer.close().alerts_written, 3);
+
+        let conn = crate::schema::open_for_write(&path).unwrap();
+        let pass = pass(&conn, &path, &policy(Some(Duration::from_secs(7 * 86_400)), None), now).unwrap();
+        assert_eq!(pass.deleted, 2, "{pass:?}");
+        let left: Vec<u32> = Store::open_read_only(&path)
+            .unwrap()
+            .alerts(&Default::default())
+            .unwrap()
+            .iter()
+            .map(|a| a.alert.process.pid)
+            .collect();
+        assert_eq!(left, vec![2]);
+
+        // Over a tiny size limit: the event goes before the alert.
+        let pass = super::pass(&conn, &path, &policy(None, Some(1)), now).unwrap();
+        assert_eq!(pass.deleted, 1, "{pass:?}");
+        let count = |t: &str| conn.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get::<_, i64>(0)).unwrap();
+        assert_eq!((count("events"), count("alerts")), (0, 1));
     }
 
     #[test]

@@ -1,8 +1,16 @@
-//! One `events` row: the indexed columns taken from an [`Event`] plus its
-//! JSON text, and the batched INSERT that writes rows.
+//! One `events` or `alerts` row: the indexed columns taken from an
+//! [`Event`] or [`Alert`] plus its JSON text, and the batched INSERT that
+//! writes rows of both tables in one transaction.
 
-use event::Event;
+use event::{Alert, Event};
 use rusqlite::{params, Connection, TransactionBehavior};
+
+/// What the writer thread receives.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Record {
+    Event(Row),
+    Alert(AlertRow),
+}
 
 /// What the writer thread receives: owned, so the event can be reused by
 /// the caller as soon as `submit` returns.
@@ -38,6 +46,32 @@ impl Row {
     }
 }
 
+/// One `alerts` row.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct AlertRow {
+    pub time_unix_ns: i64,
+    pub rule_id: String,
+    pub severity: &'static str,
+    pub pid: u32,
+    pub exec_id: Option<String>,
+    pub container_id: Option<String>,
+    pub json: String,
+}
+
+impl AlertRow {
+    pub(crate) fn new(alert: &Alert) -> AlertRow {
+        AlertRow {
+            time_unix_ns: to_sql_int(alert.time_unix_ns),
+            rule_id: alert.rule.id.clone(),
+            severity: alert.severity.name(),
+            pid: alert.process.pid,
+            exec_id: alert.process.exec_id.clone(),
+            container_id: alert.container.as_ref().map(|c| c.id.clone()),
+            json: alert.to_json(),
+        }
+    }
+}
+
 /// SQLite integers are signed; nanosecond stamps fit until the year 2262.
 pub(crate) fn to_sql_int(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
@@ -52,13 +86,32 @@ const INSERT: &str = "INSERT INTO events
     (time_unix_ns, time_boot_ns, kind, pid, ppid, exec_id, parent_exec_id, container_id, container_name, json)
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 
-/// Writes all rows in one transaction with the cached INSERT; on error
+const INSERT_ALERT: &str = "INSERT INTO alerts
+    (time_unix_ns, rule_id, severity, pid, exec_id, container_id, json)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
+/// Writes all records in one transaction with the cached INSERTs; on error
 /// nothing of the batch is kept.
-pub(crate) fn insert_batch(conn: &mut Connection, rows: &[Row]) -> rusqlite::Result<()> {
+pub(crate) fn insert_batch(conn: &mut Connection, records: &[Record]) -> rusqlite::Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     {
         let mut insert = tx.prepare_cached(INSERT)?;
-        for row in rows {
+        for record in records {
+            let row = match record {
+                Record::Event(row) => row,
+                Record::Alert(a) => {
+                    tx.prepare_cached(INSERT_ALERT)?.execute(params![
+                        a.time_unix_ns,
+                        a.rule_id,
+                        a.severity,
+                        a.pid,
+                        a.exec_id,
+                        a.container_id,
+                        a.json,
+                    ])?;
+                    continue;
+                }
+            };
             insert.execute(params![
                 row.time_unix_ns,
                 row.time_boot_ns,
@@ -91,6 +144,16 @@ mod tests {
         assert_eq!(row.container_id.as_deref(), Some("c0ffee00"));
         assert_eq!(row.container_name.as_deref(), Some("web"));
         assert_eq!(row.time_unix_ns, 1_000);
+    }
+
+    #[test]
+    fn alert_row_takes_its_columns() {
+        let alert = event::samples::alert();
+        let row = AlertRow::new(&alert);
+        assert_eq!((row.rule_id.as_str(), row.severity, row.pid), ("exec_from_temp_dir", "high", 4242));
+        assert_eq!(row.exec_id, alert.process.exec_id);
+        assert_eq!(row.container_id, alert.container.as_ref().map(|c| c.id.clone()));
+        assert_eq!(row.json, alert.to_json());
     }
 
     #[test]

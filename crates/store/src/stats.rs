@@ -11,8 +11,10 @@ use serde::Serialize;
 /// except the gauges `db_bytes` and `queued`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct StoreStats {
-    /// Rows committed to the database.
+    /// Rows committed to the database (events and alerts).
     pub written: u64,
+    /// Of `written`, alerts.
+    pub alerts_written: u64,
     /// Rows refused by `submit` because the queue was full.
     pub dropped: u64,
     /// `dropped` by event kind name (only kinds with drops).
@@ -35,6 +37,7 @@ pub struct StoreStats {
 #[derive(Debug)]
 pub(crate) struct Counters {
     pub written: AtomicU64,
+    pub alerts_written: AtomicU64,
     pub dropped: AtomicU64,
     dropped_by_kind: Vec<AtomicU64>,
     pub batches: AtomicU64,
@@ -49,6 +52,7 @@ impl Default for Counters {
     fn default() -> Self {
         Counters {
             written: AtomicU64::new(0),
+            alerts_written: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
             dropped_by_kind: EventKind::ALL.iter().map(|_| AtomicU64::new(0)).collect(),
             batches: AtomicU64::new(0),
@@ -83,6 +87,7 @@ impl Counters {
             .collect();
         StoreStats {
             written: self.written.load(Relaxed),
+            alerts_written: self.alerts_written.load(Relaxed),
             dropped: self.dropped.load(Relaxed),
             dropped_by_kind,
             batches: self.batches.load(Relaxed),

@@ -18,7 +18,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, TryRecvError};
 use rusqlite::Connection;
 
 use crate::retention::{self, Policy};
-use crate::row::{self, Row};
+use crate::row::{self, Record};
 use crate::stats::Counters;
 use crate::StoreOptions;
 
@@ -68,7 +68,7 @@ impl Worker {
     }
 
     /// The thread body; returns when the queue is closed and drained.
-    pub(crate) fn run(mut self, queue: Receiver<Box<Row>>) {
+    pub(crate) fn run(mut self, queue: Receiver<Box<Record>>) {
         let mut batch = Vec::with_capacity(self.batch_size);
         loop {
             if self.retention_pending || Instant::now() >= self.next_retention {
@@ -86,7 +86,7 @@ impl Worker {
     }
 
     /// Waits for the first row until retention is due, then gathers a batch.
-    fn collect(&self, queue: &Receiver<Box<Row>>, batch: &mut Vec<Row>) -> Queue {
+    fn collect(&self, queue: &Receiver<Box<Record>>, batch: &mut Vec<Record>) -> Queue {
         let idle_until = if self.retention_pending { Instant::now() } else { self.next_retention };
         match queue.recv_deadline(idle_until) {
             Ok(row) => batch.push(*row),
@@ -112,11 +112,13 @@ impl Worker {
         Queue::Open
     }
 
-    fn write(&mut self, batch: &mut Vec<Row>) {
+    fn write(&mut self, batch: &mut Vec<Record>) {
         let rows = batch.len() as u64;
         match row::insert_batch(&mut self.conn, batch) {
             Ok(()) => {
+                let alerts = batch.iter().filter(|r| matches!(r, Record::Alert(_))).count() as u64;
                 self.counters.written.fetch_add(rows, Relaxed);
+                self.counters.alerts_written.fetch_add(alerts, Relaxed);
                 self.counters.batches.fetch_add(1, Relaxed);
             }
             Err(e) => self.failed("insert", &e, rows),

@@ -7,7 +7,7 @@ use rusqlite::Connection;
 
 use super::*;
 use crate::testutil::{self, now_ns};
-use crate::{EventFilter, Store};
+use crate::{AlertFilter, EventFilter, Store};
 
 fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -167,4 +167,86 @@ fn unusable_paths_are_errors_naming_the_path() {
     std::fs::write(&junk, "not a database at all, just some text ".repeat(20)).unwrap();
     let err = StoreWriter::start(StoreOptions::at(&junk)).unwrap_err();
     assert!(err.to_string().contains("junk.db") && err.to_string().contains("not a Panoptes event store"), "{err}");
+}
+
+fn alert_at(rule: &str, pid: u32, time_unix_ns: u64) -> event::Alert {
+    let mut alert = event::samples::alert();
+    alert.rule.id = rule.into();
+    alert.process.pid = pid;
+    alert.time_unix_ns = time_unix_ns;
+    alert
+}
+
+#[test]
+fn alerts_round_trip_and_filter() {
+    let (_dir, path) = testutil::temp_db();
+    let t = now_ns();
+    let alerts = vec![
+        alert_at("exec_from_temp_dir", 1, t),
+        alert_at("shell_in_container", 2, t + 10),
+        alert_at("exec_from_temp_dir", 3, t + 20),
+        alert_at("ssh_key_read", 4, t + 30),
+    ];
+    let writer = StoreWriter::start(testutil::options(&path)).unwrap();
+    for (i, alert) in alerts.iter().enumerate() {
+        let ev = testutil::exec_event(100 + i as u32, alert.time_unix_ns, None);
+        assert!(writer.submit(&ev, &ev.to_json()));
+        assert!(writer.submit_alert(alert));
+    }
+    let stats = writer.close();
+    assert_eq!((stats.written, stats.alerts_written, stats.dropped), (8, 4, 0), "{stats:?}");
+
+    let store = Store::open_read_only(&path).unwrap();
+    let read = |filter: AlertFilter| -> Vec<u32> {
+        store.alerts(&filter).unwrap().iter().map(|a| a.alert.process.pid).collect()
+    };
+    let all = store.alerts(&AlertFilter::default()).unwrap();
+    assert_eq!(all.iter().map(|a| &a.alert).collect::<Vec<_>>(), alerts.iter().collect::<Vec<_>>());
+    assert!(all.windows(2).all(|w| w[0].id < w[1].id));
+    let rule = |ids: &[&str]| Some(ids.iter().map(|s| s.to_string()).collect());
+    assert_eq!(read(AlertFilter { rule_ids: rule(&["exec_from_temp_dir"]), ..AlertFilter::default() }), [1, 3]);
+    assert_eq!(
+        read(AlertFilter { rule_ids: rule(&["ssh_key_read", "shell_in_container"]), ..Default::default() }),
+        [2, 4]
+    );
+    assert_eq!(read(AlertFilter { rule_ids: rule(&[]), ..AlertFilter::default() }), Vec::<u32>::new());
+    let window = AlertFilter { since_unix_ns: Some(t + 10), until_unix_ns: Some(t + 30), ..AlertFilter::default() };
+    assert_eq!(read(window), [2, 3]);
+    assert_eq!(read(AlertFilter { limit: Some(2), ..AlertFilter::default() }), [1, 2]);
+    assert_eq!(read(AlertFilter { limit: Some(2), newest_first: true, ..AlertFilter::default() }), [4, 3]);
+    // Events and alerts live apart.
+    assert_eq!(store.events(&EventFilter::default()).unwrap().len(), 4);
+}
+
+#[test]
+fn a_full_queue_refuses_alerts_without_counting_them_as_event_drops() {
+    let (_dir, path) = testutil::temp_db();
+    drop(StoreWriter::start(testutil::options(&path)).unwrap());
+    let blocker = Connection::open(&path).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let opts = StoreOptions { queue_capacity: 2, batch_size: 1, ..testutil::options(&path) };
+    let writer = StoreWriter::start(opts).unwrap();
+    let alert = alert_at("r", 1, now_ns());
+    let accepted = (0..50).filter(|_| writer.submit_alert(&alert)).count() as u64;
+    assert!(accepted < 50, "the queue never filled");
+    assert_eq!(writer.stats().dropped, 0, "alert drops are the caller's to count");
+    blocker.execute_batch("ROLLBACK").unwrap();
+    let stats = writer.close();
+    assert_eq!((stats.written, stats.alerts_written), (accepted, accepted), "{stats:?}");
+}
+
+#[test]
+fn an_unreadable_alert_row_is_an_error_naming_it() {
+    let (_dir, path) = testutil::temp_db();
+    testutil::write_all(&path, &[]);
+    Connection::open(&path)
+        .unwrap()
+        .execute(
+            "INSERT INTO alerts(time_unix_ns, rule_id, severity, pid, json) VALUES (1, 'r', 'high', 1, '{\"kind\":\"alert\"}')",
+            [],
+        )
+        .unwrap();
+    let err = Store::open_read_only(&path).unwrap().alerts(&AlertFilter::default()).unwrap_err();
+    assert!(matches!(err, StoreError::BadAlert { id: 1, .. }), "{err:?}");
+    assert!(err.to_string().contains("alert row 1"), "{err}");
 }
