@@ -39,6 +39,7 @@ pub struct RawConfig {
     pub store: StoreSection,
     pub containers: ContainersSection,
     pub rules: RulesSection,
+    pub assets: AssetsSection,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -245,6 +246,48 @@ pub struct RulesConfig {
     pub actions: bool,
 }
 
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AssetsSection {
+    /// How often `panoptes run` collects the asset inventory and turns
+    /// changes into `asset_change` events: `30s`, `10m`, `1h`, `1d`, plain
+    /// seconds; `0` or `off` disables it.
+    pub interval: String,
+}
+
+impl Default for AssetsSection {
+    fn default() -> Self {
+        AssetsSection { interval: "1h".into() }
+    }
+}
+
+/// Shortest asset collection interval: a collection costs seconds.
+pub const MIN_ASSETS_INTERVAL: Duration = Duration::from_secs(10);
+
+/// Parses an interval: `off`/`0` (None), `N` seconds, or `N` with a unit
+/// `s`, `m`, `h`, `d`.
+pub fn parse_interval(text: &str) -> Result<Option<Duration>, String> {
+    let t = text.trim();
+    if t == "off" || t == "0" {
+        return Ok(None);
+    }
+    let (digits, unit) = t.find(|c: char| !c.is_ascii_digit()).map_or((t, ""), |i| t.split_at(i));
+    let n: u64 = digits.parse().map_err(|_| "expected a number with s, m, h or d (e.g. \"1h\"), or \"off\"".to_string())?;
+    let secs = match unit {
+        "" | "s" => Some(n),
+        "m" => n.checked_mul(60),
+        "h" => n.checked_mul(3600),
+        "d" => n.checked_mul(86_400),
+        _ => return Err(format!("unknown unit {unit:?}; use s, m, h or d")),
+    }
+    .ok_or("too long")?;
+    let d = Duration::from_secs(secs);
+    if d < MIN_ASSETS_INTERVAL {
+        return Err(format!("must be at least {}s (or \"off\")", MIN_ASSETS_INTERVAL.as_secs()));
+    }
+    Ok(Some(d))
+}
+
 /// The store as configured (None in `Config::store` when disabled).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoreConfig {
@@ -292,6 +335,8 @@ pub struct Config {
     pub store: Option<StoreConfig>,
     pub containers: Option<ContainersConfig>,
     pub rules: RulesConfig,
+    /// Periodic asset collection in `panoptes run`; None when off.
+    pub assets_interval: Option<Duration>,
 }
 
 impl RawConfig {
@@ -402,6 +447,8 @@ impl RawConfig {
             store,
             containers,
             rules: self.rules_config()?,
+            assets_interval: parse_interval(&self.assets.interval)
+                .map_err(|reason| invalid("assets.interval", &self.assets.interval, reason))?,
         })
     }
 
@@ -611,6 +658,26 @@ mod tests {
     fn missing_file_names_the_path() {
         let err = RawConfig::from_file(Path::new("/nonexistent/p.toml")).unwrap_err().to_string();
         assert!(err.contains("/nonexistent/p.toml"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod assets_tests {
+    use super::*;
+
+    #[test]
+    fn assets_interval_forms_and_errors() {
+        let interval = |t: &str| RawConfig::from_toml(&format!("[assets]\ninterval = \"{t}\"")).unwrap().validate();
+        assert_eq!(interval("1h").unwrap().assets_interval, Some(Duration::from_secs(3600)));
+        assert_eq!(interval("90").unwrap().assets_interval, Some(Duration::from_secs(90)));
+        assert_eq!(interval("15m").unwrap().assets_interval, Some(Duration::from_secs(900)));
+        assert_eq!(interval("off").unwrap().assets_interval, None);
+        assert_eq!(interval("0").unwrap().assets_interval, None);
+        assert_eq!(RawConfig::default().validate().unwrap().assets_interval, Some(Duration::from_secs(3600)));
+        for bad in ["5s", "1w", "soon", ""] {
+            let err = interval(bad).unwrap_err().to_string();
+            assert!(err.contains("assets.interval") && err.contains(&format!("{bad:?}")), "{bad} -> {err}");
+        }
     }
 }
 

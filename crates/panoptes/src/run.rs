@@ -65,6 +65,9 @@ pub struct RunArgs {
     /// containerd socket. Key: containers.containerd_socket.
     #[arg(long, value_name = "PATH")]
     containerd_socket: Option<String>,
+    /// Asset inventory interval (`10m`, `1h`, `off`). Key: assets.interval.
+    #[arg(long, value_name = "DURATION")]
+    assets_interval: Option<String>,
     #[command(flatten)]
     rules: crate::rules::RuleArgs,
 }
@@ -119,6 +122,9 @@ impl RunArgs {
         }
         if let Some(v) = self.containerd_socket {
             raw.containers.containerd_socket = v;
+        }
+        if let Some(v) = self.assets_interval {
+            raw.assets.interval = v;
         }
     }
 }
