@@ -7,6 +7,7 @@
 //! evicts exited processes and turns drop-counter movements into `loss`
 //! events once a second.
 
+mod assets;
 mod containers;
 mod counters;
 mod detect;
@@ -191,6 +192,7 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<Summary, PipelineError> {
             .spawn(move || sensor_loop(source, tx, &counters, &sensor_stop))
             .map_err(PipelineError::Thread)?
     };
+    let asset_watch = assets::AssetWatch::start(cfg, counters.clone()).map_err(PipelineError::Thread)?;
     eprintln!("{READY_LINE} (sensor {}: {})", started_source.name, started_source.detail);
 
     let mut wanted = [false; EventKind::ALL.len()];
@@ -204,6 +206,9 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<Summary, PipelineError> {
             sensor_stop.store(true, Ordering::Relaxed);
         }
         outputs.release(&counters, false);
+        if let Some(watch) = &asset_watch {
+            watch.drain(|ev| outputs.deliver(ev, &counters, wanted[EventKind::AssetChange as usize]));
+        }
         if last_tick.elapsed() >= TICK {
             last_tick = Instant::now();
             tree.evict(BootClock::boot_now_ns());
