@@ -1,6 +1,7 @@
 //! The `panoptes` binary: parses the command line, builds the configuration
 //! and hands it to the crate that does the work. Nothing else lives here.
 
+mod assets;
 mod replay;
 mod rules;
 mod run;
@@ -28,6 +29,8 @@ enum Command {
     Tree(tree::TreeArgs),
     /// Run recorded events (JSON lines) or an audit log through the rules.
     Replay(replay::ReplayArgs),
+    /// What is on this host: processes, ports, users, packages, services, ...
+    Assets(assets::AssetsArgs),
     /// List, check and test detection rules; import Sigma rules.
     Rules(rules::RulesArgs),
 }
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run::main(args),
         Command::Tree(args) => tree::main(args),
         Command::Replay(args) => replay::main(args),
+        Command::Assets(args) => assets::main(args),
         Command::Rules(args) => rules::main(args),
     }
 }
