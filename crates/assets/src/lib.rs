@@ -40,6 +40,7 @@ pub use diff::{diff, Change};
 pub use hash::{HashStats, Hasher};
 pub use model::{Row, Snapshot, Table};
 pub use tables::TableKind;
+pub use util::rfc3339;
 
 /// Where and how to collect.
 #[derive(Debug, Clone, PartialEq)]

@@ -30,6 +30,8 @@ pub fn collect(ctx: &mut Ctx<'_>, table: &mut Table) {
     let path = ctx.opts.proc_root.join("modules");
     let text = match fs::read_to_string(&path) {
         Ok(t) => t,
+        // A kernel built without module support has no /proc/modules.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
         Err(e) => {
             table.warn(format!("{}: {e}", path.display()));
             return;
