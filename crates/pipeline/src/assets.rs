@@ -102,13 +102,11 @@ fn watch(
             "asset inventory collected"
         );
         if let Some(path) = &store {
-            let saved = serde_json::to_string(&snapshot)
-                .map_err(|e| e.to_string())
-                .and_then(|json| {
-                    AssetSnapshots::open(path)
-                        .and_then(|mut s| s.save(snapshot.time_unix_ns, &snapshot.host, &json))
-                        .map_err(|e| e.to_string())
-                });
+            let saved = serde_json::to_string(&snapshot).map_err(|e| e.to_string()).and_then(|json| {
+                AssetSnapshots::open(path)
+                    .and_then(|mut s| s.save(snapshot.time_unix_ns, &snapshot.host, &json))
+                    .map_err(|e| e.to_string())
+            });
             match saved {
                 Ok(_) => store_failed = false,
                 Err(e) if !store_failed => {
