@@ -144,7 +144,7 @@ pub fn replay_events(cfg: &Config, path: &Path) -> Result<Summary, PipelineError
             }
         }
     }
-    outputs.sinks.flush(&counters);
+    outputs.sinks.close(&counters);
     Ok(Summary::new("events-replay", &counters, &Default::default(), &Default::default(), started.elapsed())
         .with_rules(outputs.detect.as_ref().map(|d| d.stats())))
 }

@@ -181,7 +181,7 @@ fn alert_at(rule: &str, pid: u32, time_unix_ns: u64) -> event::Alert {
 fn alerts_round_trip_and_filter() {
     let (_dir, path) = testutil::temp_db();
     let t = now_ns();
-    let alerts = vec![
+    let alerts = [
         alert_at("exec_from_temp_dir", 1, t),
         alert_at("shell_in_container", 2, t + 10),
         alert_at("exec_from_temp_dir", 3, t + 20),
