@@ -168,6 +168,15 @@ pub fn rule_for(p: &ProcInfo) -> Option<&'static AppRule> {
 /// that exists in the process's root. For `-D` (a data directory) the
 /// file is `postgresql.conf` inside it.
 pub fn config_path(rule: &AppRule, argv: &[String], exists: &dyn Fn(&str) -> bool) -> String {
+    // nginx and postgres rewrite their argv into one string
+    // ("nginx: master process nginx -c /etc/x.conf"): split it again.
+    let split: Vec<String>;
+    let argv = if argv.len() == 1 {
+        split = argv[0].split_whitespace().map(str::to_string).collect();
+        &split
+    } else {
+        argv
+    };
     for (i, a) in argv.iter().enumerate() {
         for flag in rule.conf_flags {
             let value = if a == flag {
@@ -289,6 +298,8 @@ mod tests {
             "/tmp/n.conf"
         );
         assert_eq!(config_path(rule("nginx"), &argv("nginx"), &all), "/etc/nginx/nginx.conf");
+        let rewritten = vec!["nginx: master process nginx -c /tmp/x/nginx.conf -p /tmp/x".to_string()];
+        assert_eq!(config_path(rule("nginx"), &rewritten, &none), "/tmp/x/nginx.conf");
         assert_eq!(config_path(rule("nginx"), &argv("nginx"), &none), "");
         assert_eq!(config_path(rule("redis"), &argv("redis-server /etc/redis/r.conf"), &none), "/etc/redis/r.conf");
         assert_eq!(config_path(rule("mysql"), &argv("mysqld --defaults-file=/srv/my.cnf"), &none), "/srv/my.cnf");

@@ -117,7 +117,9 @@ fn watch(
             }
         }
         previous = Some(snapshot);
-        let next = started + interval;
+        // Counted from the end of the collection: a slow collection never
+        // runs back to back with the next.
+        let next = Instant::now() + interval;
         while Instant::now() < next {
             if stop.load(Ordering::Relaxed) {
                 return;

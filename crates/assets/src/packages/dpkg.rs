@@ -176,7 +176,7 @@ pub fn collect_integrity(ctx: &mut Ctx<'_>, table: &mut Table) {
         else {
             continue;
         };
-        let installed_at = sums_meta.ctime();
+        let installed_at = (sums_meta.ctime(), sums_meta.ctime_nsec());
         let text = match fs::read(&sums_path) {
             Ok(b) => String::from_utf8_lossy(&b).into_owned(),
             Err(e) => {
@@ -190,7 +190,7 @@ pub fn collect_integrity(ctx: &mut Ctx<'_>, table: &mut Table) {
             }
             let file = under(&root, &path);
             let Ok(meta) = fs::symlink_metadata(&file) else { continue };
-            if !meta.is_file() || (!ctx.opts.full_integrity && meta.ctime() <= installed_at) {
+            if !meta.is_file() || (!ctx.opts.full_integrity && (meta.ctime(), meta.ctime_nsec()) <= installed_at) {
                 continue;
             }
             if meta.size() > budget {
