@@ -24,11 +24,13 @@ fi
 # tests/bench: strace, bpftrace, busybox-static, util-linux (unshare), python3,
 #        iproute2, docker.io (a private dockerd for container tests),
 #        libc6-dev (static storm binaries for the container benchmark),
-#        protobuf-compiler (containerd and CRI clients generate gRPC code)
+#        protobuf-compiler (containerd and CRI clients generate gRPC code),
+#        nginx redis-server postgresql (real servers the asset inventory tests
+#        start on their own loopback ports; the packaged services are stopped)
 PACKAGES=(
     clang llvm libbpf-dev bpftool pkg-config make gcc libelf-dev zlib1g-dev
     strace bpftrace busybox-static util-linux python3 iproute2 docker.io libc6-dev
-    protobuf-compiler
+    protobuf-compiler nginx redis-server postgresql
 )
 
 is_installed() {
@@ -59,6 +61,16 @@ if ((${#missing[@]})); then
         printf 'setup: ERROR: packages still missing after install: %s\n' "${still[*]}" >&2
         exit 1
     fi
+    # Servers installed for the asset tests must not keep running as
+    # services: the tests start their own instances and stop them.
+    for svc in nginx redis-server postgresql; do
+        [[ " ${missing[*]} " == *" $svc "* ]] || continue
+        if [[ -d /run/systemd/system ]]; then
+            "${SUDO[@]}" systemctl disable --now "$svc" >/dev/null 2>&1 || true
+        else
+            "${SUDO[@]}" service "$svc" stop >/dev/null 2>&1 || true
+        fi
+    done
 else
     say "packages: all ${#PACKAGES[@]} present"
 fi
