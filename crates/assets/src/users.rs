@@ -273,6 +273,43 @@ mod tests {
     }
 
     #[test]
+    fn fixture_root_users_groups_passwords_and_sudo() {
+        let dir = tempfile::tempdir().unwrap();
+        let etc = dir.path().join("etc");
+        fs::create_dir_all(etc.join("sudoers.d")).unwrap();
+        let fixture = |name: &str| format!("{}/testdata/accounts/{name}", env!("CARGO_MANIFEST_DIR"));
+        for f in ["passwd", "shadow", "group", "sudoers"] {
+            fs::copy(fixture(f), etc.join(f)).unwrap();
+        }
+        fs::copy(fixture("sudoers.d-admins"), etc.join("sudoers.d/admins")).unwrap();
+        let opts = crate::Options { root: dir.path().to_path_buf(), ..crate::Options::default() };
+        let mut hasher = crate::Hasher::new(0);
+        let mut ctx = Ctx::new(&opts, &mut hasher);
+        let mut users = Table::new("users");
+        collect_users(&mut ctx, &mut users);
+        let u = |name: &str| users.rows.iter().find(|r| r["name"] == name).unwrap_or_else(|| panic!("{name}"));
+        assert_eq!(users.rows.len(), 7, "the broken line is skipped");
+        assert_eq!(users.warnings.len(), 1);
+        assert!(users.warnings[0].contains("passwd line 6"), "{:?}", users.warnings);
+        assert_eq!(u("root")["password"], "set");
+        assert_eq!(u("daemon")["password"], "locked");
+        assert_eq!(u("bob")["password"], "locked");
+        assert_eq!(u("eve")["password"], "empty");
+        assert_eq!(u("legacy")["password"], "set (in passwd)");
+        assert!(users.rows.iter().all(|r| !r.values().any(|v| v.contains("hash") || v.contains("$6$"))));
+        assert_eq!(u("root")["sudo"], "ALL=(ALL:ALL) ALL");
+        assert_eq!(u("alice")["sudo"], "ALL=(ALL:ALL) ALL (via %sudo)");
+        assert_eq!(u("bob")["sudo"], "ALL=(root) NOPASSWD: /usr/bin/systemctl restart nginx (via %admins)");
+        assert!(!u("www-data").contains_key("sudo"));
+        assert_eq!(u("alice")["group"], "alice");
+        assert_eq!(u("bob")["groups"], "bob admins");
+        let mut groups = Table::new("groups");
+        collect_groups(&mut ctx, &mut groups);
+        let admins = groups.rows.iter().find(|r| r["name"] == "admins").unwrap();
+        assert_eq!((admins["gid"].as_str(), admins["members"].as_str()), ("1500", "bob eve"));
+    }
+
+    #[test]
     fn lastlog_records() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("lastlog");

@@ -93,7 +93,7 @@ fn app<'a>(snapshot: &'a Value, name: &str, pid: u32) -> &'a Value {
     })
 }
 
-fn listening<'a>(snapshot: &'a Value, port: u16) -> &'a Value {
+fn listening(snapshot: &Value, port: u16) -> &Value {
     let socks = rows(snapshot, "sockets");
     socks
         .iter()
