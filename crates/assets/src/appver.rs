@@ -5,8 +5,9 @@
 //! 2. `binary`: a version string in the executable itself (nginx,
 //!    apache, postgres and OpenSSH embed one);
 //! 3. `exec`: `<exe> --version` (or the rule's flag), as Elkeid does, but
-//!    confined: in the process's mount namespace (so a containerised
-//!    binary runs with its own libraries), as nobody, with no new
+//!    confined: in the process's mount, network, IPC and UTS namespaces
+//!    (so a containerised binary runs with its own libraries and reaches
+//!    only its container's network), as nobody, with no new
 //!    privileges, 2 s of CPU, a 2 s wall-clock limit and 64 KiB of output.
 //!    Off with `Options::exec_versions = false`.
 //!
@@ -179,6 +180,13 @@ fn java_version(proc_root: &Path, pid: u32, exe: &str) -> Found {
 pub fn run_confined(proc_root: &Path, pid: u32, exe: &str, args: &[&str]) -> Result<Vec<u8>, String> {
     let ns = File::open(proc_root.join(pid.to_string()).join("ns/mnt")).map_err(|e| format!("mount namespace: {e}"))?;
     let ns_fd = ns.as_raw_fd();
+    // Its network, IPC and UTS namespaces too, so what the binary might do
+    // stays inside the container (absent ones are skipped).
+    let others: Vec<File> = ["net", "ipc", "uts"]
+        .iter()
+        .filter_map(|n| File::open(proc_root.join(pid.to_string()).join("ns").join(n)).ok())
+        .collect();
+    let other_fds: Vec<i32> = others.iter().map(AsRawFd::as_raw_fd).collect();
     let mut cmd = Command::new(exe);
     cmd.args(args)
         .env_clear()
@@ -188,10 +196,15 @@ pub fn run_confined(proc_root: &Path, pid: u32, exe: &str, args: &[&str]) -> Res
         .stderr(Stdio::piped());
     // SAFETY: the closure runs in the forked child before exec and only
     // makes async-signal-safe system calls on plain integers and static
-    // strings; `ns_fd` stays open in the parent until spawn returns.
+    // strings (`other_fds` was allocated before the fork and is only
+    // read); the namespace files stay open in the parent until spawn
+    // returns.
     unsafe {
         cmd.pre_exec(move || {
             let check = |rc: libc::c_int| if rc == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) };
+            for fd in &other_fds {
+                check(libc::setns(*fd, 0))?;
+            }
             check(libc::setns(ns_fd, libc::CLONE_NEWNS))?;
             check(libc::chdir(c"/".as_ptr()))?;
             check(libc::setgroups(0, std::ptr::null()))?;
@@ -204,7 +217,7 @@ pub fn run_confined(proc_root: &Path, pid: u32, exe: &str, args: &[&str]) -> Res
         });
     }
     let mut child = cmd.spawn().map_err(|e| format!("cannot run: {e}"))?;
-    drop(ns);
+    drop((ns, others));
     let started = Instant::now();
     loop {
         match child.try_wait() {

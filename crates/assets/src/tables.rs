@@ -72,7 +72,7 @@ tables! {
         columns: ["name", "size", "refcount", "used_by", "state", "taint"];
     Containers => "containers", events: true, key: ["id"], volatile: ["pid", "processes"],
         columns: ["id", "name", "image", "runtime", "pid", "processes"];
-    Apps => "apps", events: true, key: ["container", "name", "exe"],
+    Apps => "apps", events: true, key: ["container", "name", "exe", "conf"],
         volatile: ["pid", "start_time", "ports", "version_source"],
         columns: ["name", "type", "version", "pid", "ports", "conf", "container", "exe"];
     Suid => "suid", events: true, key: ["path"], volatile: [],
