@@ -305,11 +305,20 @@ fn visit_paths<'a>(ev: &'a Event, f: &mut dyn FnMut(Value<'a>) -> bool) -> bool 
 }
 
 fn visit_strings<'a>(ev: &'a Event, f: &mut dyn FnMut(Value<'a>) -> bool) -> bool {
+    visit_process_strings(ev, f) || visit_event_strings(ev, f)
+}
+
+/// The part of `event.strings` fixed for a process image (exe, cmdline):
+/// the same for every event of one `exec_id`, so callers may cache what
+/// they compute from it.
+pub fn visit_process_strings<'a>(ev: &'a Event, f: &mut dyn FnMut(Value<'a>) -> bool) -> bool {
     let p = &ev.process;
-    if p.exe.as_deref().is_some_and(|v| f(Value::Str(v)))
-        || p.cmdline.as_deref().is_some_and(|v| f(Value::Str(v)))
-        || f(Value::Str(&p.comm))
-    {
+    p.exe.as_deref().is_some_and(|v| f(Value::Str(v))) || p.cmdline.as_deref().is_some_and(|v| f(Value::Str(v)))
+}
+
+/// The rest of `event.strings`: comm (per thread), body strings and paths.
+pub fn visit_event_strings<'a>(ev: &'a Event, f: &mut dyn FnMut(Value<'a>) -> bool) -> bool {
+    if f(Value::Str(&ev.process.comm)) {
         return true;
     }
     let body = match &ev.body {
@@ -320,6 +329,20 @@ fn visit_strings<'a>(ev: &'a Event, f: &mut dyn FnMut(Value<'a>) -> bool) -> boo
     };
     body || visit_paths(ev, f)
 }
+
+/// Fields whose values are fixed for one process image (`exec_id`): the
+/// executable and command line of the process and its ancestors.
+pub const PER_PROCESS_IMAGE: &[&str] = &[
+    "process.exe",
+    "process.name",
+    "process.cmdline",
+    "process.parent.exe",
+    "process.parent.name",
+    "process.parent.cmdline",
+    "process.ancestors.exe",
+    "process.ancestors.name",
+    "process.ancestors.cmdline",
+];
 
 macro_rules! field {
     ($name:literal, $ty:ident, $kinds:expr, $doc:literal, $visit:expr) => {

@@ -52,6 +52,8 @@ pub enum Expr {
 
 #[derive(Debug, Clone)]
 pub struct RefTest {
+    /// `!=`: the field has values and none equals the earlier step's.
+    pub negated: bool,
     pub field: &'static FieldDef,
     pub arg: Arg,
     pub step: usize,
@@ -68,6 +70,50 @@ pub struct Pred {
     pub test: Test,
     /// `!=`: present and no value passes `test` (an equality).
     pub negated: bool,
+    /// Literals one of which must occur for the test to pass.
+    pub needles: Option<Needles>,
+    /// Set by [`Predicates::finalize`]: where those literals are scanned.
+    pub prefilter: Option<Prefilter>,
+}
+
+/// Literals a string test needs (from `contains` values, or the longest
+/// literal run of each glob).
+#[derive(Debug, Clone)]
+pub struct Needles {
+    pub texts: Vec<String>,
+    pub insensitive: bool,
+    /// Finding a needle is the whole test (`contains`), not a precondition.
+    pub exact: bool,
+}
+
+/// A predicate's needles in one shared scanner.
+#[derive(Debug, Clone)]
+pub struct Prefilter {
+    pub scanner: u32,
+    pub ids: Vec<u32>,
+    pub exact: bool,
+}
+
+/// One Aho-Corasick pass over one field finds every needle of every
+/// predicate on that field at once; the result is cached per event.
+#[derive(Debug)]
+pub struct Scanner {
+    pub field: &'static FieldDef,
+    pub arg: Arg,
+    pub ac: aho_corasick::AhoCorasick,
+    pub needles: usize,
+    /// What of the field's values is fixed per process image, so its scan
+    /// can be cached by `exec_id`.
+    pub per_process: PerProcess,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PerProcess {
+    No,
+    /// The whole field (`process.cmdline`, ...).
+    Whole,
+    /// `event.strings`: exe and cmdline cached, the rest scanned per event.
+    Split,
 }
 
 /// A named condition.
@@ -88,7 +134,64 @@ pub struct Names {
 #[derive(Debug, Default)]
 pub struct Predicates {
     pub preds: Vec<Pred>,
+    pub scanners: Vec<Scanner>,
     keys: HashMap<String, u32>,
+}
+
+impl Predicates {
+    /// Groups the needles of every predicate by (field, argument, case) and
+    /// builds one scanner per group. Call once all rules are compiled.
+    pub fn finalize(&mut self) {
+        let mut groups: HashMap<(String, String, bool), (Vec<String>, HashMap<String, u32>, Vec<usize>)> =
+            HashMap::new();
+        for (i, p) in self.preds.iter().enumerate() {
+            let Some(n) = p.needles.as_ref().filter(|_| !p.negated && p.mask.is_none()) else { continue };
+            let key = (p.field.name.to_string(), format!("{:?}", p.arg), n.insensitive);
+            let g = groups.entry(key).or_default();
+            g.2.push(i);
+            for t in &n.texts {
+                if !g.1.contains_key(t) {
+                    g.1.insert(t.clone(), g.0.len() as u32);
+                    g.0.push(t.clone());
+                }
+            }
+        }
+        let mut keys: Vec<_> = groups.into_iter().collect();
+        keys.sort_by(|a, b| a.0.cmp(&b.0));
+        for ((_, _, insensitive), (texts, ids, members)) in keys {
+            let Ok(ac) = aho_corasick::AhoCorasickBuilder::new()
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .ascii_case_insensitive(insensitive)
+                .match_kind(aho_corasick::MatchKind::Standard)
+                .build(&texts)
+            else {
+                continue;
+            };
+            let scanner = self.scanners.len() as u32;
+            let first = &self.preds[members[0]];
+            let per_process = if first.field.name == "event.strings" {
+                PerProcess::Split
+            } else if event::fields::PER_PROCESS_IMAGE.contains(&first.field.name) {
+                PerProcess::Whole
+            } else {
+                PerProcess::No
+            };
+            self.scanners.push(Scanner {
+                field: first.field,
+                arg: first.arg.clone(),
+                ac,
+                needles: texts.len(),
+                per_process,
+            });
+            for m in members {
+                let p = &mut self.preds[m];
+                if let Some(n) = &p.needles {
+                    let pids = n.texts.iter().filter_map(|t| ids.get(t).copied()).collect();
+                    p.prefilter = Some(Prefilter { scanner, ids: pids, exact: n.exact });
+                }
+            }
+        }
+    }
 }
 
 /// Compiles conditions against one [`Names`] table into one predicate table.
@@ -138,7 +241,7 @@ impl Compiler<'_> {
             }
             Ast::Exists { field, field_span } => {
                 let (def, arg) = resolve_field(field, field_span, origin)?;
-                self.intern(def, arg, None, Test::Exists, false)?
+                self.intern(def, arg, None, Test::Exists, false, None)?
             }
             Ast::Pred { field, field_span, mask, op, values, list } => {
                 let (def, arg) = resolve_field(field, field_span, origin)?;
@@ -163,7 +266,8 @@ impl Compiler<'_> {
                     return kind_expr(*op, &values, origin);
                 }
                 let (test, negated) = build_test(def, *op, &values, origin)?;
-                self.intern(def, arg, mask, test, negated)?
+                let needles = needles_of(*op, &values);
+                self.intern(def, arg, mask, test, negated, needles)?
             }
         })
     }
@@ -178,8 +282,8 @@ impl Compiler<'_> {
         origin: usize,
     ) -> Result<Expr, CompileError> {
         let err = |message: String, hint: Option<String>| CompileError { origin, span: value.span.clone(), message, hint };
-        if op != Op::Eq || count != 1 {
-            return Err(err("a `$step.field` reference compares with `==` only".into(), None));
+        if !matches!(op, Op::Eq | Op::Ne) || count != 1 {
+            return Err(err("a `$step.field` reference compares with `==` or `!=` only".into(), None));
         }
         let body = &value.text[1..];
         let Some((step, field)) = body.split_once('.') else {
@@ -192,7 +296,7 @@ impl Compiler<'_> {
             ));
         };
         let (ref_field, ref_arg) = resolve_field(field, &value.span, origin)?;
-        Ok(Expr::Ref(Box::new(RefTest { field: def, arg, step, ref_field, ref_arg })))
+        Ok(Expr::Ref(Box::new(RefTest { negated: op == Op::Ne, field: def, arg, step, ref_field, ref_arg })))
     }
 
     /// Values with list names expanded (unquoted words naming a list).
@@ -228,13 +332,14 @@ impl Compiler<'_> {
         mask: Option<i64>,
         test: Test,
         negated: bool,
+        needles: Option<Needles>,
     ) -> Result<Expr, CompileError> {
         let key = format!("{}|{:?}|{:?}|{}|{}", field.name, arg, mask, negated, test.key());
         if let Some(id) = self.preds.keys.get(&key) {
             return Ok(Expr::Pred(*id));
         }
         let id = self.preds.preds.len() as u32;
-        self.preds.preds.push(Pred { field, arg, mask, test, negated });
+        self.preds.preds.push(Pred { field, arg, mask, test, negated, needles, prefilter: None });
         self.preds.keys.insert(key, id);
         Ok(Expr::Pred(id))
     }
@@ -430,6 +535,55 @@ fn build_test(def: &'static FieldDef, op: Op, values: &[Val], origin: usize) -> 
     }
 }
 
+/// Needles for `contains` (exact) and globs (the longest literal run of
+/// each alternative, when every alternative has one of 3+ bytes).
+fn needles_of(op: Op, values: &[Val]) -> Option<Needles> {
+    let texts: Vec<&str> = values.iter().map(|v| v.text.as_str()).collect();
+    match op {
+        Op::Contains | Op::IContains => Some(Needles {
+            texts: texts.iter().map(|t| if op == Op::IContains { t.to_ascii_lowercase() } else { t.to_string() }).collect(),
+            insensitive: op == Op::IContains,
+            exact: true,
+        }),
+        Op::Glob | Op::IGlob => {
+            let runs: Option<Vec<String>> = texts.iter().map(|t| longest_literal(t).filter(|r| r.len() >= 3)).collect();
+            runs.map(|runs| Needles {
+                texts: runs.into_iter().map(|r| if op == Op::IGlob { r.to_ascii_lowercase() } else { r }).collect(),
+                insensitive: op == Op::IGlob,
+                exact: false,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The longest run of literal characters in a glob.
+fn longest_literal(glob: &str) -> Option<String> {
+    let mut best = String::new();
+    let mut cur = String::new();
+    let mut chars = glob.chars();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        match c {
+            ']' if in_class => in_class = false,
+            _ if in_class => {}
+            '*' | '?' | '[' => {
+                in_class = c == '[';
+                if cur.len() > best.len() {
+                    best = std::mem::take(&mut cur);
+                }
+                cur.clear();
+            }
+            '\\' => cur.extend(chars.next()),
+            _ => cur.push(c),
+        }
+    }
+    if cur.len() > best.len() {
+        best = cur;
+    }
+    (!best.is_empty()).then_some(best)
+}
+
 fn to_boxed(texts: &[&str], lower: bool) -> Vec<Box<str>> {
     texts.iter().map(|t| if lower { t.to_ascii_lowercase().into() } else { (*t).into() }).collect()
 }
@@ -498,6 +652,29 @@ fn field_kinds(def: &FieldDef, _test: &Test) -> KindMask {
         None => ALL_KINDS,
         Some(kinds) => kinds.iter().fold(0, |m, k| m | kind_bit(*k)),
     }
+}
+
+/// Per step, the (field, argument) pairs later steps read with `$step.field`.
+pub fn captures<'a>(conds: impl Iterator<Item = &'a Expr>, steps: usize) -> Vec<Vec<(&'static FieldDef, Arg)>> {
+    fn walk(e: &Expr, out: &mut Vec<Vec<(&'static FieldDef, Arg)>>) {
+        match e {
+            Expr::Ref(r) => {
+                if let Some(v) = out.get_mut(r.step) {
+                    if !v.iter().any(|(f, a)| f.name == r.ref_field.name && *a == r.ref_arg) {
+                        v.push((r.ref_field, r.ref_arg.clone()));
+                    }
+                }
+            }
+            Expr::And(parts) | Expr::Or(parts) => parts.iter().for_each(|p| walk(p, out)),
+            Expr::Not(inner) => walk(inner, out),
+            _ => {}
+        }
+    }
+    let mut out = vec![Vec::new(); steps];
+    for c in conds {
+        walk(c, &mut out);
+    }
+    out
 }
 
 /// Names in `e` that are macros or lists, for "unused" lints.

@@ -10,6 +10,7 @@ use event::{Action, Alert, AlertProcess, Body, Event, EventKind, KillBy, RuleRef
 
 use crate::compile::kind_bit;
 use crate::eval::{eval, Cache};
+use crate::index::NameIndex;
 use crate::kill;
 use crate::load::{ActionKind, Meta, RuleSet};
 use crate::sequence::SeqState;
@@ -56,8 +57,9 @@ struct Bucket {
 
 pub struct Engine {
     set: RuleSet,
-    by_kind: Vec<Vec<u32>>,
+    by_kind: Vec<NameIndex>,
     seq_by_kind: Vec<Vec<u32>>,
+    candidates: Vec<u32>,
     cache: Cache,
     seqs: Vec<SeqState>,
     limiter: HashMap<(u32, String), Bucket>,
@@ -67,16 +69,18 @@ pub struct Engine {
 }
 
 impl Engine {
-    pub fn new(set: RuleSet, opts: EngineOptions) -> Engine {
-        let mut by_kind = vec![Vec::new(); EventKind::ALL.len()];
+    pub fn new(mut set: RuleSet, opts: EngineOptions) -> Engine {
+        set.preds.finalize();
+        let mut per_kind: Vec<Vec<(u32, &crate::compile::Expr)>> = vec![Vec::new(); EventKind::ALL.len()];
         let mut seq_by_kind = vec![Vec::new(); EventKind::ALL.len()];
         for (i, rule) in set.rules.iter().enumerate().filter(|(_, r)| r.meta.enabled) {
             for kind in EventKind::ALL {
                 if rule.kinds & kind_bit(*kind) != 0 {
-                    by_kind[*kind as usize].push(i as u32);
+                    per_kind[*kind as usize].push((i as u32, &rule.cond));
                 }
             }
         }
+        let by_kind: Vec<NameIndex> = per_kind.iter().map(|rules| NameIndex::build(rules, &set.preds)).collect();
         for (i, seq) in set.sequences.iter().enumerate().filter(|(_, s)| s.meta.enabled) {
             let kinds = seq.steps.iter().fold(0, |m, s| m | s.kinds);
             for kind in EventKind::ALL {
@@ -86,7 +90,18 @@ impl Engine {
             }
         }
         let seqs = set.sequences.iter().map(|_| SeqState::default()).collect();
-        Engine { set, by_kind, seq_by_kind, cache: Cache::default(), seqs, limiter: HashMap::new(), opts, stats: EngineStats::default(), last_ns: 0 }
+        Engine {
+            set,
+            by_kind,
+            seq_by_kind,
+            candidates: Vec::new(),
+            cache: Cache::default(),
+            seqs,
+            limiter: HashMap::new(),
+            opts,
+            stats: EngineStats::default(),
+            last_ns: 0,
+        }
     }
 
     /// Kinds some enabled rule or sequence step can match.
@@ -96,6 +111,24 @@ impl Engine {
             .copied()
             .filter(|k| !self.by_kind[*k as usize].is_empty() || !self.seq_by_kind[*k as usize].is_empty())
             .collect()
+    }
+
+    /// Per kind with rules: (kind, rules filed by executable name, rules
+    /// run for every event of the kind).
+    pub fn index_summary(&self) -> Vec<(EventKind, usize, usize)> {
+        EventKind::ALL
+            .iter()
+            .filter(|k| !self.by_kind[**k as usize].is_empty())
+            .map(|k| {
+                let (filed, rest) = self.by_kind[*k as usize].split();
+                (*k, filed, rest)
+            })
+            .collect()
+    }
+
+    /// Ids of the rules of `kind` that run for every event of it.
+    pub fn unfiled(&self, kind: EventKind) -> Vec<&str> {
+        self.by_kind[kind as usize].unfiled().iter().map(|r| self.set.rules[*r as usize].meta.id.as_str()).collect()
     }
 
     pub fn rules(&self) -> &RuleSet {
@@ -114,7 +147,7 @@ impl Engine {
         self.cache.reset(self.set.preds.preds.len());
         let preds = &self.set.preds;
         let mut hits: Vec<(u32, bool, Vec<Event>)> = Vec::new();
-        for &r in &self.by_kind[kind] {
+        for &r in self.by_kind[kind].candidates(ev, &mut self.candidates) {
             let rule = &self.set.rules[r as usize];
             self.stats.rule_evaluations += 1;
             if eval(&rule.cond, ev, preds, &mut self.cache, &[])

@@ -5,14 +5,25 @@
 use event::fields::{Arg, FieldDef, Value};
 use event::Event;
 
-use crate::compile::{kind_bit, Expr, Pred, Predicates};
+use std::collections::HashMap;
+
+use event::fields;
+
+use crate::compile::{kind_bit, Expr, PerProcess, Pred, Predicates, Prefilter, Scanner};
 
 /// Per-event memo of predicate results.
 #[derive(Debug, Default)]
 pub struct Cache {
     generation: u32,
     slots: Vec<(u32, bool)>,
+    /// Per scanner: the generation it ran in and the needles found.
+    scans: Vec<(u32, Vec<u64>)>,
+    /// Scans of per-process-image values, by (scanner, exec id).
+    per_process: HashMap<(u32, Box<str>), Vec<u64>>,
 }
+
+/// Cached per-process scans kept at most (then the cache starts over).
+const PER_PROCESS_MAX: usize = 16_384;
 
 impl Cache {
     /// Starts a new event.
@@ -23,6 +34,7 @@ impl Cache {
         self.generation = self.generation.wrapping_add(1);
         if self.generation == 0 {
             self.slots.iter_mut().for_each(|s| *s = (0, false));
+            self.scans.iter_mut().for_each(|s| s.0 = 0);
             self.generation = 1;
         }
     }
@@ -42,7 +54,15 @@ pub fn eval(e: &Expr, ev: &Event, preds: &Predicates, cache: &mut Cache, steps: 
                     return slot.1;
                 }
             }
-            let r = test(&preds.preds[i], ev);
+            let p = &preds.preds[i];
+            let r = match &p.prefilter {
+                Some(pf) => match needle_found(pf, ev, preds, cache) {
+                    false => false,
+                    true if pf.exact => true,
+                    true => test(p, ev),
+                },
+                None => test(p, ev),
+            };
             if let Some(slot) = cache.slots.get_mut(i) {
                 *slot = (cache.generation, r);
             }
@@ -55,12 +75,82 @@ pub fn eval(e: &Expr, ev: &Event, preds: &Predicates, cache: &mut Cache, steps: 
                 wanted.push(v);
                 false
             });
-            !wanted.is_empty() && (r.field.visit)(ev, &r.arg, &mut |v| wanted.contains(&v))
+            if wanted.is_empty() {
+                return false;
+            }
+            if r.negated {
+                let mut seen = false;
+                let equal = (r.field.visit)(ev, &r.arg, &mut |v| {
+                    seen = true;
+                    wanted.contains(&v)
+                });
+                seen && !equal
+            } else {
+                (r.field.visit)(ev, &r.arg, &mut |v| wanted.contains(&v))
+            }
         }
         Expr::And(parts) => parts.iter().all(|p| eval(p, ev, preds, cache, steps)),
         Expr::Or(parts) => parts.iter().any(|p| eval(p, ev, preds, cache, steps)),
         Expr::Not(inner) => !eval(inner, ev, preds, cache, steps),
     }
+}
+
+/// Whether one of the predicate's needles occurs in its field, scanning
+/// the field once per event for every predicate that shares the scanner.
+fn needle_found(pf: &Prefilter, ev: &Event, preds: &Predicates, cache: &mut Cache) -> bool {
+    let s = pf.scanner as usize;
+    if cache.scans.len() <= s {
+        cache.scans.resize_with(preds.scanners.len().max(s + 1), || (0, Vec::new()));
+    }
+    if cache.scans[s].0 != cache.generation {
+        let scanner = &preds.scanners[s];
+        let mut bits = std::mem::take(&mut cache.scans[s].1);
+        bits.clear();
+        bits.resize(scanner.needles.div_ceil(64), 0);
+        let exec_id = ev.process.exec_id.as_deref().filter(|_| scanner.per_process != PerProcess::No && ev.process.exe.is_some());
+        match exec_id {
+            None => scan(scanner, &mut bits, &mut |f| (scanner.field.visit)(ev, &scanner.arg, f)),
+            Some(id) => {
+                let key = (pf.scanner, Box::<str>::from(id));
+                match cache.per_process.get(&key) {
+                    Some(cached) => bits.copy_from_slice(cached),
+                    None => {
+                        match scanner.per_process {
+                            PerProcess::Split => scan(scanner, &mut bits, &mut |f| fields::visit_process_strings(ev, f)),
+                            _ => scan(scanner, &mut bits, &mut |f| (scanner.field.visit)(ev, &scanner.arg, f)),
+                        }
+                        if cache.per_process.len() >= PER_PROCESS_MAX {
+                            cache.per_process.clear();
+                        }
+                        cache.per_process.insert(key, bits.clone());
+                    }
+                }
+                if scanner.per_process == PerProcess::Split {
+                    scan(scanner, &mut bits, &mut |f| fields::visit_event_strings(ev, f));
+                }
+            }
+        }
+        cache.scans[s] = (cache.generation, bits);
+    }
+    let bits = &cache.scans[s].1;
+    pf.ids.iter().any(|&id| bits.get(id as usize / 64).is_some_and(|w| w & (1 << (id % 64)) != 0))
+}
+
+/// Sets the bit of every needle found in the values `visit` yields.
+fn scan<'a>(
+    scanner: &Scanner,
+    bits: &mut [u64],
+    visit: &mut dyn FnMut(&mut dyn FnMut(Value<'a>) -> bool) -> bool,
+) {
+    visit(&mut |v| {
+        if let Value::Str(text) = v {
+            for m in scanner.ac.find_overlapping_iter(text) {
+                let id = m.pattern().as_usize();
+                bits[id / 64] |= 1 << (id % 64);
+            }
+        }
+        false
+    });
 }
 
 fn test(p: &Pred, ev: &Event) -> bool {

@@ -12,6 +12,7 @@ pub mod cond;
 pub mod defaults;
 pub mod engine;
 mod eval;
+mod index;
 pub mod kernel;
 pub mod kill;
 pub mod load;

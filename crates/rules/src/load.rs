@@ -115,6 +115,9 @@ pub struct Sequence {
     pub within: Duration,
     pub exceptions: Vec<(String, Expr)>,
     pub tests: Tests,
+    /// Per step: the fields of its event that later steps compare with
+    /// (`$step.field`). Partial matches equal in these are interchangeable.
+    pub captures: Vec<Vec<(&'static event::fields::FieldDef, event::fields::Arg)>>,
 }
 
 /// Everything loaded.
@@ -668,7 +671,16 @@ impl Gathered {
                 Ok(output) => {
                     let mut m = meta.meta;
                     m.output = output;
-                    set.sequences.push(Sequence { meta: m, steps: compiled_steps, by, within, exceptions: ex, tests: meta.tests });
+                    let captures = crate::compile::captures(compiled_steps.iter().map(|s| &s.cond), compiled_steps.len());
+                    set.sequences.push(Sequence {
+                        meta: m,
+                        steps: compiled_steps,
+                        by,
+                        within,
+                        exceptions: ex,
+                        tests: meta.tests,
+                        captures,
+                    });
                 }
                 Err((offset, msg)) => {
                     let e = CompileError { origin: meta.output_origin, span: offset..offset, message: format!("output: {msg}"), hint: None };

@@ -16,6 +16,12 @@ struct Partial {
     events: Vec<Arc<Event>>,
     started_ns: u64,
     keys: Vec<Arc<str>>,
+    /// (widest key, steps matched, captured values): partials equal in it
+    /// can be completed by the same later events, so only the newest is
+    /// kept. The widest key is the last: for `lineage` the parent's exec id
+    /// when there is one (every later event under the first step's process
+    /// is under its parent too).
+    signature: Option<(Arc<str>, usize, String)>,
 }
 
 /// One sequence's waiting partial matches.
@@ -26,6 +32,7 @@ pub struct SeqState {
     by_key: HashMap<Arc<str>, Vec<(usize, u32)>>,
     /// Creation order, for dropping the oldest when full.
     order: VecDeque<(usize, u32)>,
+    by_signature: HashMap<(Arc<str>, usize, String), (usize, u32)>,
     live: usize,
     generation: u32,
 }
@@ -61,6 +68,22 @@ fn start_keys(by: By, ev: &Event) -> Vec<Arc<str>> {
     }
 }
 
+/// The values later steps will compare with, from the events so far.
+fn signature(seq: &Sequence, key: &Arc<str>, events: &[Arc<Event>]) -> (Arc<str>, usize, String) {
+    let mut sig = String::new();
+    for (step, ev) in events.iter().enumerate() {
+        for (field, arg) in seq.captures.get(step).map(Vec::as_slice).unwrap_or_default() {
+            (field.visit)(ev, arg, &mut |v| {
+                use std::fmt::Write;
+                let _ = write!(sig, "{v}\u{1f}");
+                false
+            });
+            sig.push('\u{1e}');
+        }
+    }
+    (key.clone(), events.len(), sig)
+}
+
 impl SeqState {
     /// Feeds one event; returns the event lists of completed matches.
     pub fn feed(
@@ -76,7 +99,9 @@ impl SeqState {
         let kind = kind_bit(ev.kind());
         let mut completed = Vec::new();
         let mut advanced: Vec<usize> = Vec::new();
-        for key in lookup_keys(seq.by, ev) {
+        let later_kinds = seq.steps[1..].iter().fold(0, |m, s| m | s.kinds);
+        let keys = if self.live > 0 && later_kinds & kind != 0 { lookup_keys(seq.by, ev) } else { Vec::new() };
+        'keys: for key in keys {
             let Some(entries) = self.by_key.get(key) else { continue };
             for &(slot, gen) in entries.clone().iter() {
                 if advanced.contains(&slot) {
@@ -96,6 +121,11 @@ impl SeqState {
                     let events = partial.events.iter().map(|e| (**e).clone()).collect();
                     completed.push(events);
                     self.release(slot);
+                    // One completion per event: the other partials it could
+                    // complete describe the same activity.
+                    break 'keys;
+                } else {
+                    self.resign(seq, slot);
                 }
             }
         }
@@ -107,13 +137,42 @@ impl SeqState {
                     self.drop_oldest();
                     *drops += 1;
                 }
-                self.insert(Partial { events: vec![Arc::new(ev.clone())], started_ns: ev.time_boot_ns, keys });
+                let events = vec![Arc::new(ev.clone())];
+                let signature = keys.last().map(|k| signature(seq, k, &events));
+                self.insert(Partial { events, started_ns: ev.time_boot_ns, keys, signature });
             }
         }
         completed
     }
 
+    /// Recomputes a partial's signature after it advanced, replacing an
+    /// older equal one.
+    fn resign(&mut self, seq: &Sequence, slot: usize) {
+        let Some(Some((gen, partial))) = self.slots.get_mut(slot) else { return };
+        let gen = *gen;
+        if let Some(old) = partial.signature.take() {
+            if self.by_signature.get(&old) == Some(&(slot, gen)) {
+                self.by_signature.remove(&old);
+            }
+        }
+        let Some(key) = partial.keys.last() else { return };
+        let sig = signature(seq, key, &partial.events);
+        partial.signature = Some(sig.clone());
+        if let Some((other, other_gen)) = self.by_signature.insert(sig, (slot, gen)) {
+            if (other, other_gen) != (slot, gen) && matches!(self.slots.get(other), Some(Some((g, _))) if *g == other_gen) {
+                self.release(other);
+            }
+        }
+    }
+
     fn insert(&mut self, partial: Partial) {
+        if let Some(sig) = &partial.signature {
+            if let Some(&(slot, gen)) = self.by_signature.get(sig) {
+                if matches!(self.slots.get(slot), Some(Some((g, _))) if *g == gen) {
+                    self.release(slot);
+                }
+            }
+        }
         self.generation = self.generation.wrapping_add(1);
         let gen = self.generation;
         let slot = match self.free.pop() {
@@ -126,6 +185,9 @@ impl SeqState {
         for key in &partial.keys {
             self.by_key.entry(key.clone()).or_default().push((slot, gen));
         }
+        if let Some(sig) = &partial.signature {
+            self.by_signature.insert(sig.clone(), (slot, gen));
+        }
         self.slots[slot] = Some((gen, partial));
         self.order.push_back((slot, gen));
         self.live += 1;
@@ -133,6 +195,11 @@ impl SeqState {
 
     fn release(&mut self, slot: usize) {
         if let Some((gen, partial)) = self.slots.get_mut(slot).and_then(Option::take) {
+            if let Some(sig) = &partial.signature {
+                if self.by_signature.get(sig) == Some(&(slot, gen)) {
+                    self.by_signature.remove(sig);
+                }
+            }
             for key in &partial.keys {
                 if let Some(v) = self.by_key.get_mut(key) {
                     v.retain(|e| *e != (slot, gen));

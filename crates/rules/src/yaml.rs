@@ -89,7 +89,7 @@ impl Node {
                 "true" => J::Bool(true),
                 "false" => J::Bool(false),
                 _ => {
-                    if let Ok(i) = s.parse::<i64>() {
+                    if let Some(i) = s.parse::<i64>().ok().or_else(|| radix_int(s)) {
                         J::from(i)
                     } else if let Ok(u) = s.parse::<u64>() {
                         J::from(u)
@@ -107,6 +107,21 @@ impl Node {
             ),
         }
     }
+}
+
+/// `0x1f`, `0o755`, `0b101` (YAML 1.2 core writes hex and octal so).
+fn radix_int(s: &str) -> Option<i64> {
+    let (neg, t) = s.strip_prefix('-').map_or((false, s), |t| (true, t));
+    let v = if let Some(h) = t.strip_prefix("0x") {
+        i64::from_str_radix(h, 16).ok()?
+    } else if let Some(o) = t.strip_prefix("0o") {
+        i64::from_str_radix(o, 8).ok()?
+    } else if let Some(b) = t.strip_prefix("0b") {
+        i64::from_str_radix(b, 2).ok()?
+    } else {
+        return None;
+    };
+    Some(if neg { -v } else { v })
 }
 
 /// Parses every document of `text`.
@@ -260,6 +275,8 @@ mod tests {
 
     #[test]
     fn anchors_syntax_errors_and_json() {
+        let docs = parse("m: 0o4755\nh: 0x10\nq: '0x10'\n").unwrap();
+        assert_eq!(docs[0].to_json(), serde_json::json!({"m": 2541, "h": 16, "q": "0x10"}));
         let docs = parse("a: &x [1, two, 'three']\nb: *x\n").unwrap();
         assert_eq!(docs[0].get("b").unwrap().to_json(), serde_json::json!([1, "two", "three"]));
         let err = parse("a: [1, 2\nb: c\n").unwrap_err();

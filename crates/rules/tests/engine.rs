@@ -187,3 +187,27 @@ fn rule_tests_catch_a_wrong_rule() {
     assert_eq!(report.failures.len(), 2);
     assert!(report.failures[0].to_string().starts_with("r.yml:5:9: r: did not match"), "{}", report.failures[0]);
 }
+
+#[test]
+fn references_compare_with_not_equal_and_partials_are_deduplicated() {
+    let text = r#"
+- sequence: two_different_commands
+  by: process
+  within: 60s
+  steps:
+    - name: a
+      condition: kind == exec
+    - name: b
+      condition: kind == exec and process.name != $a.process.name
+"#;
+    let mut e = engine(text);
+    let mut out = Vec::new();
+    let s = 1_000_000u64;
+    for (i, exe) in ["/bin/id", "/bin/id", "/bin/id", "/bin/uname"].iter().enumerate() {
+        e.process(&ev(json!({"kind":"exec","time_boot_ns": s * i as u64,"process":{"pid":7,"exec_id":"p7","exe":exe}})), &mut out);
+    }
+    // id, id (same name: no), id (no), uname (differs from id): one alert,
+    // although three partials started with `id` (kept once).
+    assert_eq!(out.len(), 1, "{:?}", out.iter().map(|a| &a.message).collect::<Vec<_>>());
+    assert_eq!(out[0].events.len(), 2);
+}

@@ -36,3 +36,15 @@ fn every_sigma_rule_compiles_or_is_reported() {
     eprintln!("sigma: {converted} converted, {unsupported} unsupported");
     assert!(converted * 100 >= 210 * 85, "converted {converted} of 210");
 }
+
+#[test]
+fn most_sigma_process_rules_are_filed_by_executable_name() {
+    let mut diagnostics = Vec::new();
+    let sources = read_sources(&[sigma_dir()], &mut diagnostics);
+    let engine = panoptes_rules::Engine::new(load(&sources), Default::default());
+    let summary = engine.index_summary();
+    eprintln!("{summary:?}");
+    let (_, filed, rest) = summary.iter().find(|(k, _, _)| *k == event::EventKind::Exec).copied().unwrap();
+    eprintln!("unfiled exec rules: {:?}", engine.unfiled(event::EventKind::Exec));
+    assert!(filed > rest, "exec rules filed {filed}, run for every exec {rest}");
+}
