@@ -466,3 +466,23 @@ fn run_turns_a_new_listening_port_into_an_asset_change_event_and_saves_snapshots
     let text = String::from_utf8_lossy(&diff.stdout);
     assert!(text.contains(&format!("+ sockets        new listening port tcp 127.0.0.1:{port}")), "{text}");
 }
+
+#[test]
+fn package_files_match_dpkg_verify_on_this_machine() {
+    if !privileged() {
+        return;
+    }
+    // dpkg's own check: `..5` in the flags is an MD5 mismatch; conffiles
+    // (`c`) are not checked by the inventory.
+    let verify = Command::new("dpkg").arg("--verify").output().unwrap();
+    let expected: BTreeSet<String> = String::from_utf8_lossy(&verify.stdout)
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.len() >= 2 && f[0].get(2..3) == Some("5") && f[f.len() - 2] != "c").then(|| f[f.len() - 1].to_string())
+        })
+        .collect();
+    let (snap, stderr) = assets(&["package_files", "--no-store"]);
+    let found: BTreeSet<String> = rows(&snap, "package_files").iter().map(|r| s(r, "path").to_string()).collect();
+    assert_eq!(found, expected, "{stderr}");
+}
