@@ -227,11 +227,22 @@ pub struct RulesSection {
     pub alert_window_secs: u64,
     /// Carry out `action: kill` (false: alert only, saying so).
     pub actions: bool,
+    /// Imported Sigma rules below this level are loaded turned off
+    /// (`info`, `low`, `medium`, `high`, `critical`).
+    pub sigma_min_severity: String,
 }
 
 impl Default for RulesSection {
     fn default() -> Self {
-        RulesSection { paths: Vec::new(), defaults: true, strict: false, alert_burst: 5, alert_window_secs: 60, actions: true }
+        RulesSection {
+            paths: Vec::new(),
+            defaults: true,
+            strict: false,
+            alert_burst: 5,
+            alert_window_secs: 60,
+            actions: true,
+            sigma_min_severity: "medium".into(),
+        }
     }
 }
 
@@ -244,6 +255,7 @@ pub struct RulesConfig {
     pub alert_burst: u32,
     pub alert_window: Duration,
     pub actions: bool,
+    pub sigma_min_severity: event::Severity,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -470,6 +482,10 @@ impl RawConfig {
             alert_burst: r.alert_burst,
             alert_window: Duration::from_secs(r.alert_window_secs),
             actions: r.actions,
+            sigma_min_severity: r
+                .sigma_min_severity
+                .parse()
+                .map_err(|e| invalid("rules.sigma_min_severity", &r.sigma_min_severity, e))?,
         })
     }
 }

@@ -22,6 +22,10 @@ pub struct RuleArgs {
     /// Refuse to start when a rule has an error. Key: rules.strict.
     #[arg(long)]
     pub strict: bool,
+    /// Imported Sigma rules below this level are loaded turned off
+    /// [default: medium]. Key: rules.sigma_min_severity.
+    #[arg(long, value_name = "LEVEL", value_parser = ["info", "low", "medium", "high", "critical"])]
+    pub sigma_min_severity: Option<String>,
 }
 
 impl RuleArgs {
@@ -35,6 +39,9 @@ impl RuleArgs {
         if self.strict {
             raw.rules.strict = true;
         }
+        if let Some(level) = &self.sigma_min_severity {
+            raw.rules.sigma_min_severity = level.clone();
+        }
     }
 
     fn load(&self) -> RuleSet {
@@ -45,6 +52,8 @@ impl RuleArgs {
         let mut set = rules::load(&sources);
         diagnostics.append(&mut set.diagnostics);
         set.diagnostics = diagnostics;
+        let min = self.sigma_min_severity.as_deref().unwrap_or("medium").parse().unwrap_or(event::Severity::Medium);
+        set.disable_sigma_below(min);
         set
     }
 }

@@ -18,6 +18,14 @@ pub fn load_rules(cfg: &RulesConfig) -> Result<RuleSet, PipelineError> {
     let mut set = rules::load(&sources);
     diagnostics.append(&mut set.diagnostics);
     set.diagnostics = diagnostics;
+    let quiet = set.disable_sigma_below(cfg.sigma_min_severity);
+    if quiet > 0 {
+        tracing::info!(
+            rules = quiet,
+            below = %cfg.sigma_min_severity,
+            "Sigma rules below the minimum level loaded turned off (rules.sigma_min_severity)"
+        );
+    }
     let errors = set.diagnostics.iter().filter(|d| d.level == Level::Error).count();
     for d in &set.diagnostics {
         match d.level {

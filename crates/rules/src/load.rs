@@ -136,6 +136,20 @@ impl RuleSet {
         self.diagnostics.iter().any(|d| d.level == Level::Error)
     }
 
+    /// Turns off imported Sigma rules below `min` (Sigma's low and
+    /// informational levels are hunting rules, noisy on ordinary hosts).
+    /// Returns how many were turned off; they stay listed.
+    pub fn disable_sigma_below(&mut self, min: Severity) -> usize {
+        let mut n = 0;
+        for r in &mut self.rules {
+            if r.meta.enabled && r.meta.source.starts_with("sigma:") && r.meta.severity < min {
+                r.meta.enabled = false;
+                n += 1;
+            }
+        }
+        n
+    }
+
     /// Enabled rules and sequences.
     pub fn enabled(&self) -> usize {
         self.rules.iter().filter(|r| r.meta.enabled).count() + self.sequences.iter().filter(|s| s.meta.enabled).count()

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Rule-engine throughput: `panoptes replay` of recorded events on one core
+# with 0, 10, 100 and 300 rules (and the built-in set).
+#
+#   bash bench/replay.sh [EVENTS]        (default 1000000)
+#
+# 1. Records a mixed workload with the eBPF sensor (execs of small shell
+#    pipelines, file writes, renames and deletes, refused loopback
+#    connects) for ~15 s: the events carry full ancestry, as live ones do.
+# 2. Repeats the recording up to EVENTS lines.
+# 3. Rule sets: N of the Sigma rules converted from ../shared/testdata/sigma
+#    (one rule per file; beyond the 188 that convert, copies with new ids),
+#    and the built-in rules alone.
+# 4. Replays each set pinned to CPU 0 (`taskset -c 0`), three runs each, and
+#    prints events/s from the replay's own timer (parse + rules + outputs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+EVENTS=${1:-1000000}
+OUT=${BENCH_DIR:-/tmp/panoptes-bench-replay}
+SIGMA=${SIGMA_DIR:-../shared/testdata/sigma/rules/linux}
+rm -rf "$OUT" && mkdir -p "$OUT/work"
+cargo build --release -q -p panoptes
+BIN=$PWD/target/release/panoptes
+
+echo "== recording a mixed workload"
+"$BIN" run --no-store --no-default-rules --no-containers --output "jsonl=$OUT/rec.jsonl" --duration 20 \
+  2>"$OUT/run.log" &
+RUN=$!
+until grep -q "panoptes: ready" "$OUT/run.log" 2>/dev/null; do sleep 0.2; done
+end=$((SECONDS + 12))
+i=0
+while [ $SECONDS -lt $end ]; do
+  i=$((i + 1))
+  sh -c "ls /etc | grep -c conf >/dev/null"
+  echo "$i" > "$OUT/work/f$((i % 50))"
+  mv "$OUT/work/f$((i % 50))" "$OUT/work/g$((i % 50))"
+  rm -f "$OUT/work/g$((i % 50))"
+  bash -c "echo > /dev/tcp/127.0.0.1/9" 2>/dev/null || true
+  id -u >/dev/null; uname -r >/dev/null
+done
+wait $RUN || true
+lines=$(wc -l < "$OUT/rec.jsonl")
+bytes=$(wc -c < "$OUT/rec.jsonl")
+echo "recorded $lines events, $((bytes / lines)) bytes each on average"
+python3 - "$OUT/rec.jsonl" <<'EOF'
+import collections, json, sys
+c = collections.Counter(json.loads(l)["kind"] for l in open(sys.argv[1]))
+print("kinds:", ", ".join(f"{k} {v}" for k, v in c.most_common()))
+EOF
+: > "$OUT/events.jsonl"
+while [ "$(wc -l < "$OUT/events.jsonl")" -lt "$EVENTS" ]; do cat "$OUT/rec.jsonl" >> "$OUT/events.jsonl"; done
+head -n "$EVENTS" "$OUT/events.jsonl" > "$OUT/e.jsonl" && mv "$OUT/e.jsonl" "$OUT/events.jsonl"
+
+echo "== rule sets"
+"$BIN" rules import-sigma "$SIGMA" --out "$OUT/sigma" | tail -1
+mapfile -t pool < <(ls "$OUT"/sigma/*.yml)
+for n in 0 10 100 300; do
+  mkdir -p "$OUT/r$n"
+  for ((k = 0; k < n; k++)); do
+    src=${pool[$((k % ${#pool[@]}))]}
+    copy=$((k / ${#pool[@]}))
+    if [ $copy -eq 0 ]; then cp "$src" "$OUT/r$n/"; else
+      sed "s/^- rule: \(.*\)$/- rule: \1-copy$copy/" "$src" > "$OUT/r$n/copy${copy}_$(basename "$src")"
+    fi
+  done
+done
+
+run() { # name, extra args...
+  local name=$1; shift
+  for t in 1 2 3; do
+    taskset -c 0 "$BIN" replay "$OUT/events.jsonl" --output "jsonl:alerts=$OUT/alerts-$name.jsonl" \
+      --stats-json "$OUT/stats-$name-$t.json" "$@" >/dev/null 2>"$OUT/replay-$name.log"
+    python3 - "$OUT/stats-$name-$t.json" "$name" <<'EOF'
+import json, sys
+s = json.load(open(sys.argv[1]))
+r = s.get("rules") or {}
+n = r.get("events", 0)
+print(f"{sys.argv[2]:>10}: {n} events in {s['duration_secs']:.2f} s = {n / s['duration_secs']:,.0f} events/s, "
+      f"{r.get('rule_evaluations', 0) / max(n, 1):.1f} rule evaluations/event, {r.get('alerts', 0)} alerts")
+EOF
+  done
+}
+echo "== replay on CPU 0 (3 runs each)"
+for n in 0 10 100 300; do run "sigma$n" --no-default-rules --rules "$OUT/r$n"; done
+run builtin
+run "all" --rules "$OUT/sigma"
