@@ -372,6 +372,7 @@ pub struct Kill {
 /// collections of `panoptes run` (a new listening port, user, SUID file,
 /// service, kernel module, a modified package file, ...).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct AssetChange {
     /// The inventory table: `sockets`, `users`, `suid`, `package_files`, ...
     pub table: String,

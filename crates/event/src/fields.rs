@@ -760,6 +760,24 @@ fn build() -> Vec<FieldDef> {
         body!("kill.result", Int, [Kill], "result", |b| i(b.result), Body::Kill),
     ]);
     v.extend([
+        body!("asset.table", Str, [AssetChange], "inventory table: sockets, users, suid, ...", |b| s(&b.table), Body::AssetChange),
+        body!("asset.change", Str, [AssetChange], "added, removed or modified", |b| s(&b.change), Body::AssetChange),
+        body!("asset.key", Str, [AssetChange], "the row's key in its table", |b| s(&b.key), Body::AssetChange),
+        body!("asset.summary", Str, [AssetChange], "one line for people", |b| s(&b.summary), Body::AssetChange),
+        FieldDef {
+            name: "asset.details",
+            ty: FieldType::Str,
+            multi: false,
+            kinds: Some(&[EventKind::AssetChange]),
+            arg: ArgKind::Key,
+            doc: "a column of the row: asset.details[port]",
+            visit: |ev, arg, f| match (&ev.body, arg) {
+                (Body::AssetChange(b), Arg::Key(k)) => emit(b.details.get(k).map(|v| Value::Str(v)), f),
+                _ => false,
+            },
+        },
+    ]);
+    v.extend([
         body!("loss.hop", Str, [Loss], "where events were dropped", |b| s(&b.hop), Body::Loss),
         body!("loss.count", Int, [Loss], "dropped since the previous loss event", |b| i(b.count), Body::Loss),
         field!("event.syscall", Str, Some(SYSCALL_KINDS), "the system call", |ev, _, f| emit(

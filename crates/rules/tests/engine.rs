@@ -211,3 +211,14 @@ fn references_compare_with_not_equal_and_partials_are_deduplicated() {
     assert_eq!(out.len(), 1, "{:?}", out.iter().map(|a| &a.message).collect::<Vec<_>>());
     assert_eq!(out[0].events.len(), 2);
 }
+
+#[test]
+fn asset_change_events_meet_rules() {
+    let text = "- rule: new_listener\n  condition: kind == asset_change and asset.table == sockets and asset.change == added and asset.details[port] == \"4444\"\n  output: \"new listener {asset.key}\"\n";
+    let mut e = engine(text);
+    let mut out = Vec::new();
+    e.process(&ev(json!({"kind":"asset_change","asset":{"table":"sockets","change":"added","key":"tcp|0.0.0.0|4444","details":{"port":"4444"}}})), &mut out);
+    e.process(&ev(json!({"kind":"asset_change","asset":{"table":"sockets","change":"added","key":"tcp|0.0.0.0|22","details":{"port":"22"}}})), &mut out);
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].message, "new listener tcp|0.0.0.0|4444");
+}
