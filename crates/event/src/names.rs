@@ -181,6 +181,16 @@ pub fn fs_name(magic: u64) -> Option<&'static str> {
     })
 }
 
+/// Process-life syscalls: Panoptes reports them as `fork` and `exit`
+/// events, never as an event's `syscall`.
+const LIFECYCLE: &[&str] = &["fork", "vfork", "clone", "clone3", "exit", "exit_group"];
+
+/// Whether `event.syscall` (rules) can be `name`: a syscall some sensor
+/// reports as the syscall of an event.
+pub fn is_reported_syscall(name: &str) -> bool {
+    SYSCALLS.contains(&name) && !LIFECYCLE.contains(&name)
+}
+
 /// Every syscall name an event body's `syscall` field holds: the eBPF
 /// sensor's (`PN_OP_*` in wire.h, checked by a sensor test), the audit
 /// mapping's (i386 `*32` forms and the process calls included) and the

@@ -15,10 +15,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{privileged, unique, Running, BIN};
+use common::{docker, privileged, unique, Running, BIN};
 use serde_json::Value;
 
-const DOCKER_SOCKET: &str = "/run/panoptes-test/docker.sock";
+const DOCKER_SOCKET: &str = common::DOCKER_SOCKET;
 const REDIS_IMAGE: &str = "panoptes-test/redis:assets";
 const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
 
@@ -188,20 +188,6 @@ fn real_nginx_redis_and_postgres_are_found_with_versions_ports_and_pids() {
 fn user_id(name: &str, flag: &str) -> u32 {
     let out = Command::new("id").args([flag, name]).output().unwrap();
     String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
-}
-
-/// Starts the test dockerd; skips (or fails under CI) without it.
-fn docker() -> bool {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/dockerd-for-tests.sh");
-    let ok = Command::new("bash").arg(&script).arg("start").status().map(|s| s.success()).unwrap_or(false);
-    if !ok {
-        assert!(
-            std::env::var("PANOPTES_PRIVILEGED_TESTS").as_deref() != Ok("1"),
-            "dockerd-for-tests.sh start failed and privileged tests are required"
-        );
-        eprintln!("skipping: no test dockerd");
-    }
-    ok
 }
 
 fn docker_cmd(args: &[&str]) -> String {

@@ -6,29 +6,13 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Command;
 
-use common::{privileged, unique, Running, BIN};
+use common::{docker, privileged, unique, Running, BIN};
 use serde_json::Value;
 
-const SOCKET: &str = "/run/panoptes-test/docker.sock";
-const IMAGE: &str = "panoptes-test/busybox:latest";
-
-/// Starts the test dockerd. Without it the test is skipped, unless CI
-/// demands privileged tests (PANOPTES_PRIVILEGED_TESTS=1), then it fails.
-fn docker() -> bool {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/dockerd-for-tests.sh");
-    let ok = Command::new("bash").arg(&script).arg("start").status().map(|s| s.success()).unwrap_or(false);
-    if !ok {
-        assert!(
-            std::env::var("PANOPTES_PRIVILEGED_TESTS").as_deref() != Ok("1"),
-            "dockerd-for-tests.sh start failed and privileged tests are required"
-        );
-        eprintln!("skipping: no test dockerd");
-    }
-    ok
-}
+const SOCKET: &str = common::DOCKER_SOCKET;
+const IMAGE: &str = common::DOCKER_IMAGE;
 
 fn docker_cmd(args: &[&str]) -> std::process::Output {
     let out = Command::new("docker").arg("-H").arg(format!("unix://{SOCKET}")).args(args).output().unwrap();

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{privileged, sh, unique, Running, BIN};
+use common::{docker, privileged, sh, unique, Running, BIN};
 use serde_json::Value;
 
 /// A run with the default rules and an alerts-only output to poll.
@@ -183,21 +183,8 @@ fn setuid_chmod_is_detected() {
     w.run.stop();
 }
 
-const SOCKET: &str = "/run/panoptes-test/docker.sock";
-const IMAGE: &str = "panoptes-test/busybox:latest";
-
-fn docker() -> bool {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/dockerd-for-tests.sh");
-    let ok = Command::new("bash").arg(&script).arg("start").status().map(|s| s.success()).unwrap_or(false);
-    if !ok {
-        assert!(
-            std::env::var("PANOPTES_PRIVILEGED_TESTS").as_deref() != Ok("1"),
-            "dockerd-for-tests.sh start failed and privileged tests are required"
-        );
-        eprintln!("skipping: no test dockerd");
-    }
-    ok
-}
+const SOCKET: &str = common::DOCKER_SOCKET;
+const IMAGE: &str = common::DOCKER_IMAGE;
 
 #[test]
 fn nsenter_in_a_container_is_detected_with_the_container() {

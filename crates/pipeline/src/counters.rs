@@ -72,6 +72,9 @@ pub struct Counters {
     pub received: KindCounters,
     /// Events written to the sinks.
     pub emitted: KindCounters,
+    /// Events the process tree and the rules saw but the output left out
+    /// (`--events`): traced only because the tree or a rule needs them.
+    pub filtered: KindCounters,
     /// Kernel could not reserve ring-buffer space (mirrored from the map).
     pub kernel_ringbuf: KindCounters,
     /// Records that failed to decode.

@@ -126,6 +126,7 @@ impl Outputs {
             }
         }
         if !wanted {
+            counters.filtered.inc(Some(ev.kind()));
             return;
         }
         let kind = ev.kind();

@@ -61,6 +61,9 @@ pub struct Summary {
     pub events: BTreeMap<String, u64>,
     /// Records received from the kernel, by kind.
     pub received: BTreeMap<String, u64>,
+    /// Events seen by the tree and the rules but left out of the output
+    /// (`--events`), by kind.
+    pub filtered: BTreeMap<String, u64>,
     /// Drops by hop, then kind.
     pub drops: BTreeMap<String, BTreeMap<String, u64>>,
     pub drops_total: u64,
@@ -94,6 +97,7 @@ impl Summary {
             duration_secs: elapsed.as_secs_f64(),
             events: counters.emitted.by_name(),
             received: counters.received.by_name(),
+            filtered: counters.filtered.by_name(),
             drops,
             drops_total: counters.drops_total(),
             sink_errors: counters.sink_errors.load(std::sync::atomic::Ordering::Relaxed),
@@ -149,6 +153,9 @@ impl Summary {
         };
         out += &format!("  events written:  {}\n", fmt(&self.events));
         out += &format!("  kernel records:  {}\n", fmt(&self.received));
+        if !self.filtered.is_empty() {
+            out += &format!("  not in --events: {}\n", fmt(&self.filtered));
+        }
         for (hop, by_kind) in &self.drops {
             out += &format!("  drops {hop:<15} {}\n", fmt(by_kind));
         }

@@ -89,7 +89,9 @@ impl Node {
                 "true" => J::Bool(true),
                 "false" => J::Bool(false),
                 _ => {
-                    if let Some(i) = s.parse::<i64>().ok().or_else(|| radix_int(s)) {
+                    let radix = ["0x", "0o", "0b"].iter().any(|p| s.trim_start_matches('-').starts_with(p));
+                    let int = if radix { crate::compile::parse_int(s) } else { s.parse::<i64>().ok() };
+                    if let Some(i) = int {
                         J::from(i)
                     } else if let Ok(u) = s.parse::<u64>() {
                         J::from(u)
@@ -107,21 +109,6 @@ impl Node {
             ),
         }
     }
-}
-
-/// `0x1f`, `0o755`, `0b101` (YAML 1.2 core writes hex and octal so).
-fn radix_int(s: &str) -> Option<i64> {
-    let (neg, t) = s.strip_prefix('-').map_or((false, s), |t| (true, t));
-    let v = if let Some(h) = t.strip_prefix("0x") {
-        i64::from_str_radix(h, 16).ok()?
-    } else if let Some(o) = t.strip_prefix("0o") {
-        i64::from_str_radix(o, 8).ok()?
-    } else if let Some(b) = t.strip_prefix("0b") {
-        i64::from_str_radix(b, 2).ok()?
-    } else {
-        return None;
-    };
-    Some(if neg { -v } else { v })
 }
 
 /// Parses every document of `text`.

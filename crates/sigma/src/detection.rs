@@ -233,7 +233,7 @@ fn syscall_match(field: &str, mods: Modifiers, values: &[SigmaValue], ctx: &mut 
     for value in values {
         let text = value.text().ok_or_else(|| Unsupported::value(field, "null syscall name"))?;
         let lower = text.to_ascii_lowercase();
-        if !logsource::TRACED_SYSCALLS.contains(&lower.as_str()) {
+        if !event::names::is_reported_syscall(&lower) {
             return Err(Unsupported::Syscall(text));
         }
         if lower == "execveat" {

@@ -49,7 +49,6 @@ use std::path::{Path, PathBuf};
 
 pub use condition::ConditionError;
 pub use error::Unsupported;
-pub use logsource::TRACED_SYSCALLS;
 pub use render::to_panoptes_yaml;
 pub use summary::Summary;
 pub use yaml_rust2::Yaml;

@@ -173,3 +173,27 @@ pub fn unique(tag: &str) -> String {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos()
     )
 }
+
+/// The test dockerd's socket and the busybox image it holds
+/// (scripts/dockerd-for-tests.sh).
+#[allow(dead_code)]
+pub const DOCKER_SOCKET: &str = "/run/panoptes-test/docker.sock";
+#[allow(dead_code)]
+pub const DOCKER_IMAGE: &str = "panoptes-test/busybox:latest";
+
+/// Starts the test dockerd (idempotently). Without it the test is skipped,
+/// unless CI demands privileged tests (PANOPTES_PRIVILEGED_TESTS=1), then
+/// it fails.
+#[allow(dead_code)]
+pub fn docker() -> bool {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/dockerd-for-tests.sh");
+    let ok = Command::new("bash").arg(&script).arg("start").status().map(|s| s.success()).unwrap_or(false);
+    if !ok {
+        assert!(
+            std::env::var("PANOPTES_PRIVILEGED_TESTS").as_deref() != Ok("1"),
+            "dockerd-for-tests.sh start failed and privileged tests are required"
+        );
+        eprintln!("skipping: no test dockerd");
+    }
+    ok
+}
