@@ -84,3 +84,14 @@ echo "== replay on CPU 0 (3 runs each)"
 for n in 0 10 100 300; do run "sigma$n" --no-default-rules --rules "$OUT/r$n"; done
 run builtin
 run "all" --rules "$OUT/sigma"
+
+echo "== rule engine alone (events parsed into memory first; the first 200,000 events)"
+cargo build --release -q -p panoptes-rules --example rule_cost
+head -n 200000 "$OUT/events.jsonl" > "$OUT/e200k.jsonl"
+for set in builtin r10 r100 r300; do
+  if [ "$set" = builtin ]; then dir=""; else dir="$OUT/$set"; fi
+  for t in 1 2 3; do
+    printf '%10s: ' "$set"
+    TOTAL_ONLY=1 taskset -c 0 target/release/examples/rule_cost "$OUT/e200k.jsonl" $dir
+  done
+done

@@ -2,6 +2,7 @@
 
 use event::{Action, Event};
 use panoptes_rules::{load, testing, Engine, EngineOptions, Level, Source};
+
 use serde_json::json;
 
 fn ev(v: serde_json::Value) -> Event {
@@ -221,4 +222,24 @@ fn asset_change_events_meet_rules() {
     e.process(&ev(json!({"kind":"asset_change","asset":{"table":"sockets","change":"added","key":"tcp|0.0.0.0|22","details":{"port":"22"}}})), &mut out);
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].message, "new listener tcp|0.0.0.0|4444");
+}
+
+proptest::proptest! {
+    /// Untrusted rule files never panic the loader or the engine.
+    #[test]
+    fn arbitrary_rule_files_never_panic(text in "\\PC{0,200}") {
+        let set = load(&[Source::text("fuzz.yml", text.clone())]);
+        let mut e = Engine::new(set, EngineOptions { actions: false, ..EngineOptions::default() });
+        let mut out = Vec::new();
+        e.process(&ev(json!({"kind":"exec","process":{"exe":"/bin/sh"}})), &mut out);
+    }
+
+    #[test]
+    fn rule_shaped_files_never_panic(cond in "[a-z._\\[\\]0-9 =!<>&()\"',$*]{0,60}", out in "[a-z.{} ]{0,20}") {
+        let text = format!("- rule: r\n  condition: '{}'\n  output: '{}'\n", cond.replace('\'', "''"), out);
+        let set = load(&[Source::text("fuzz.yml", text)]);
+        let mut e = Engine::new(set, EngineOptions { actions: false, ..EngineOptions::default() });
+        let mut alerts = Vec::new();
+        e.process(&ev(json!({"kind":"file_open","file":{"path":"/etc/x"}})), &mut alerts);
+    }
 }
