@@ -60,6 +60,12 @@ kinds! {
 }
 
 impl EventKind {
+    /// Made by Panoptes itself (drop reports, inventory changes), never by
+    /// a sensor.
+    pub const fn is_synthetic(self) -> bool {
+        matches!(self, EventKind::Loss | EventKind::AssetChange)
+    }
+
     /// Looks a kind up by name.
     pub fn from_name(name: &str) -> Option<EventKind> {
         Self::ALL.iter().copied().find(|k| k.name() == name)
