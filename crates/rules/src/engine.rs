@@ -37,6 +37,8 @@ impl Default for EngineOptions {
 /// Counters, for the run summary and `panoptes replay`.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct EngineStats {
+    /// Enabled rules and sequences.
+    pub rules_enabled: usize,
     pub events: u64,
     pub rule_evaluations: u64,
     pub alerts: u64,
@@ -90,6 +92,7 @@ impl Engine {
             }
         }
         let seqs = set.sequences.iter().map(|_| SeqState::default()).collect();
+        let enabled = set.enabled();
         Engine {
             set,
             by_kind,
@@ -99,7 +102,7 @@ impl Engine {
             seqs,
             limiter: HashMap::new(),
             opts,
-            stats: EngineStats::default(),
+            stats: EngineStats { rules_enabled: enabled, ..EngineStats::default() },
             last_ns: 0,
         }
     }

@@ -214,6 +214,7 @@ fn map_selection(name: &str, map: &yaml_rust2::yaml::Hash, ctx: &mut Context) ->
             Mapping::RecordType => terms.extend(record.and_then(|r| record_predicate(r, map))),
             Mapping::Syscall => terms.push(syscall_match(field, mods, &values, ctx)?),
             Mapping::Initiated => initiated(field, mods, &values, ctx)?,
+            Mapping::NameType => terms.push(name_type(field, mods, &values, ctx)?),
         }
     }
     if terms.is_empty() {
@@ -223,6 +224,36 @@ fn map_selection(name: &str, map: &yaml_rust2::yaml::Hash, ctx: &mut Context) ->
         };
     }
     Ok(Expr::and(terms))
+}
+
+/// PATH `nametype`: CREATE → an open with O_CREAT or a rename (its target
+/// is created); DELETE → an unlink or a rename (its source goes). Other
+/// types (NORMAL, PARENT, ...) say nothing Panoptes events carry.
+fn name_type(field: &str, mods: Modifiers, values: &[SigmaValue], ctx: &mut Context) -> Result<Expr, Unsupported> {
+    if mods != Modifiers::NONE {
+        return Err(Unsupported::value(field, "modifiers on nametype"));
+    }
+    let mut alternatives = Vec::new();
+    for value in values {
+        match value.text().map(|t| t.to_ascii_uppercase()).as_deref() {
+            Some("CREATE") => {
+                ctx.notes.push("nametype CREATE read as an open with O_CREAT or a rename, as file_event reads creation: an open of an existing file with O_CREAT counts too");
+                alternatives.push(Expr::Pred(
+                    "(kind == file_rename or (kind == file_open and file.flags_names == \"O_CREAT\"))".into(),
+                ));
+            }
+            Some("DELETE") => alternatives.push(Expr::Pred("kind in (file_unlink, file_rename)".into())),
+            Some(other) => {
+                return Err(Unsupported::NoCounterpart(if other == "NORMAL" {
+                    "nametype NORMAL (a PATH record of an existing name) has no Panoptes counterpart"
+                } else {
+                    "nametype other than CREATE or DELETE has no Panoptes counterpart"
+                }))
+            }
+            None => return Err(Unsupported::value(field, "null nametype")),
+        }
+    }
+    Ok(Expr::or(alternatives))
 }
 
 fn syscall_match(field: &str, mods: Modifiers, values: &[SigmaValue], ctx: &mut Context) -> Result<Expr, Unsupported> {

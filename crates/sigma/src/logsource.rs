@@ -40,6 +40,9 @@ pub enum Mapping {
     RecordType,
     /// auditd `SYSCALL`: `event.syscall`, only for syscalls Panoptes traces.
     Syscall,
+    /// auditd PATH `nametype`: CREATE and DELETE as the kinds of event that
+    /// create or delete a name (the same reading of creation as file_event).
+    NameType,
 }
 
 /// The Panoptes events a Sigma logsource is served by.
@@ -189,11 +192,7 @@ fn auditd_field(field: &str, record: Option<Record>) -> Result<Mapping, Unsuppor
         }
         (Some(Record::Execve), "argc") => Some(Target::new("exec.argc", Ty::Int)),
         (Some(Record::Path), "name") => Some(Target::new("event.paths", Ty::Str)),
-        (Some(Record::Path), "nametype") => {
-            return Err(Unsupported::NoCounterpart(
-                "nametype (PATH record CREATE/DELETE/NORMAL) is not in Panoptes events: an open with O_CREAT does not say whether the file was created",
-            ))
-        }
+        (Some(Record::Path), "nametype") => return Ok(Mapping::NameType),
         (Some(Record::Syscall), "SYSCALL") => return Ok(Mapping::Syscall),
         (Some(Record::Syscall), f) if argument_index(f).is_some_and(|n| n <= 3) => {
             return Err(Unsupported::NoCounterpart(
