@@ -26,12 +26,15 @@ fn main() {
     let time_all = |set| {
         let mut engine = Engine::new(set, EngineOptions { actions: false, ..Default::default() });
         let mut out = Vec::new();
+        let repeat: usize = std::env::var("REPEAT").ok().and_then(|r| r.parse().ok()).unwrap_or(1).max(1);
         let t = Instant::now();
-        for ev in &events {
-            engine.process(ev, &mut out);
-            out.clear();
+        for _ in 0..repeat {
+            for ev in &events {
+                engine.process(ev, &mut out);
+                out.clear();
+            }
         }
-        t.elapsed().as_secs_f64()
+        t.elapsed().as_secs_f64() / repeat as f64
     };
     let total = time_all(load(&sources));
     println!("{} events, {} rules: {:.0} ns/event", events.len(), ids.len(), total * 1e9 / events.len() as f64);
