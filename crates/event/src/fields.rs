@@ -384,6 +384,22 @@ const FILE_KINDS: &[EventKind] =
 const NET_KINDS: &[EventKind] = &[EventKind::NetConnect, EventKind::NetBind, EventKind::NetListen, EventKind::NetAccept];
 const ADDR_KINDS: &[EventKind] = &[EventKind::NetConnect, EventKind::NetBind];
 const LOCAL_KINDS: &[EventKind] = &[EventKind::NetListen, EventKind::NetAccept];
+/// Kinds whose events can name a path (`event.paths`).
+const PATH_KINDS: &[EventKind] = &[
+    EventKind::Exec,
+    EventKind::FileOpen,
+    EventKind::FileRename,
+    EventKind::FileUnlink,
+    EventKind::FileChmod,
+    EventKind::FileChown,
+    EventKind::NetConnect,
+    EventKind::NetBind,
+    EventKind::NetListen,
+    EventKind::NetAccept,
+    EventKind::ModuleLoad,
+    EventKind::Mount,
+    EventKind::Umount,
+];
 const SYSCALL_KINDS: &[EventKind] = &[
     EventKind::Exec,
     EventKind::FileOpen,
@@ -788,7 +804,9 @@ fn build() -> Vec<FieldDef> {
             result_of(ev).map(Value::Int),
             f
         )),
-        field!("event.paths", Str, multi, None, None, "every path in the event", |ev, _, f| visit_paths(ev, f)),
+        field!("event.paths", Str, multi, None, Some(PATH_KINDS), "every path in the event", |ev, _, f| visit_paths(
+            ev, f
+        )),
         field!("event.strings", Str, multi, None, None, "every string: process exe, cmdline, comm, argv, paths", |ev, _, f| {
             visit_strings(ev, f)
         }),

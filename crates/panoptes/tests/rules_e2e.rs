@@ -269,20 +269,21 @@ fn ordinary_activity(dir: &Path) {
     detached(&script);
 }
 
-/// A scratch directory outside /tmp (running a binary from /tmp is itself
-/// an alert) whose name is not hidden (`.tmpXXXX` trips hidden-path rules).
+/// A scratch directory outside any temp directory (running a binary from
+/// /tmp is itself an alert, and the clone may live under /tmp) whose name
+/// is not hidden (`.tmpXXXX` trips hidden-path rules).
 fn work_dir() -> tempfile::TempDir {
-    tempfile::Builder::new().prefix("pn-e2e-").tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap()
+    let base = Path::new("/var/lib/panoptes-test");
+    std::fs::create_dir_all(base).unwrap();
+    tempfile::Builder::new().prefix("pn-e2e-").tempdir_in(base).unwrap()
 }
 
-/// Alerts raised by the activity: its processes ran in `dir` (their cwd) or
-/// named it. Other tests' and the machine's own activity is left out.
+/// Alerts raised by the activity: its processes run in `dir` (the script
+/// starts with `cd`). The harness (the test binary, the detaching
+/// wrapper), other tests and the machine's own activity are left out.
 fn activity_alerts(w: &Watch, dir: &Path) -> Vec<Value> {
     let d = dir.display().to_string();
-    w.alerts()
-        .into_iter()
-        .filter(|a| a["process"]["cwd"].as_str().is_some_and(|c| c.starts_with(&d)) || a.to_string().contains(&d))
-        .collect()
+    w.alerts().into_iter().filter(|a| a["process"]["cwd"].as_str().is_some_and(|c| c.starts_with(&d))).collect()
 }
 
 #[test]
@@ -313,9 +314,9 @@ fn sigma_rules_do_not_flood_on_ordinary_activity() {
     ordinary_activity(dir.path());
     std::thread::sleep(Duration::from_millis(1500));
     let mine = activity_alerts(&w, dir.path());
-    let ids: Vec<String> = mine.iter().map(|a| format!("{} {}", a["rule"]["title"], a["process"]["cmdline"])).collect();
+    let ids: Vec<String> = mine.iter().map(|a| format!("{} {}", a["rule"]["id"], a["process"]["cmdline"])).collect();
     eprintln!("sigma alerts on ordinary activity: {ids:#?}");
-    assert!(mine.len() <= 10, "flood: {} alerts: {ids:#?}", mine.len());
+    assert!(mine.len() <= 5, "flood: {} alerts: {ids:#?}", mine.len());
     // An imported rule's alert credits its author.
     for a in &mine {
         assert!(a["rule"]["source"].as_str().unwrap().starts_with("sigma:") || a["rule"]["source"].as_str().unwrap().starts_with("defaults/"));

@@ -90,7 +90,8 @@ pub struct Needles {
 #[derive(Debug, Clone)]
 pub struct Prefilter {
     pub scanner: u32,
-    pub ids: Vec<u32>,
+    /// The needles as (word index, bits) of the scanner's found-set.
+    pub words: Vec<(u32, u64)>,
     pub exact: bool,
 }
 
@@ -186,8 +187,15 @@ impl Predicates {
             for m in members {
                 let p = &mut self.preds[m];
                 if let Some(n) = &p.needles {
-                    let pids = n.texts.iter().filter_map(|t| ids.get(t).copied()).collect();
-                    p.prefilter = Some(Prefilter { scanner, ids: pids, exact: n.exact });
+                    let mut words: Vec<(u32, u64)> = Vec::new();
+                    for id in n.texts.iter().filter_map(|t| ids.get(t).copied()) {
+                        let (w, bit) = (id / 64, 1u64 << (id % 64));
+                        match words.iter_mut().find(|(x, _)| *x == w) {
+                            Some((_, bits)) => *bits |= bit,
+                            None => words.push((w, bit)),
+                        }
+                    }
+                    p.prefilter = Some(Prefilter { scanner, words, exact: n.exact });
                 }
             }
         }
@@ -651,6 +659,45 @@ fn field_kinds(def: &FieldDef, _test: &Test) -> KindMask {
     match def.kinds {
         None => ALL_KINDS,
         Some(kinds) => kinds.iter().fold(0, |m, k| m | kind_bit(*k)),
+    }
+}
+
+/// Flattens nested `and`/`or` and drops `kind` tests the kind index already
+/// guarantees (`kinds`: the kinds the expression is evaluated for).
+pub fn simplify(e: Expr, kinds: KindMask) -> Expr {
+    match e {
+        Expr::And(parts) => {
+            let mut flat = Vec::with_capacity(parts.len());
+            for p in parts {
+                match simplify(p, kinds) {
+                    Expr::And(inner) => flat.extend(inner),
+                    Expr::Const(true) => {}
+                    other => flat.push(other),
+                }
+            }
+            match flat.len() {
+                0 => Expr::Const(true),
+                1 => flat.pop().unwrap_or(Expr::Const(true)),
+                _ => Expr::And(flat),
+            }
+        }
+        Expr::Or(parts) => {
+            let mut flat = Vec::with_capacity(parts.len());
+            for p in parts {
+                match simplify(p, kinds) {
+                    Expr::Or(inner) => flat.extend(inner),
+                    other => flat.push(other),
+                }
+            }
+            if flat.len() == 1 {
+                flat.pop().unwrap_or(Expr::Const(false))
+            } else {
+                Expr::Or(flat)
+            }
+        }
+        Expr::Kinds(m) if kinds & !m == 0 => Expr::Const(true),
+        Expr::Not(inner) => Expr::Not(Box::new(simplify(*inner, kinds))),
+        other => other,
     }
 }
 

@@ -73,6 +73,16 @@ pub struct Engine {
 impl Engine {
     pub fn new(mut set: RuleSet, opts: EngineOptions) -> Engine {
         set.preds.finalize();
+        for rule in &mut set.rules {
+            let cond = std::mem::replace(&mut rule.cond, crate::compile::Expr::Const(false));
+            rule.cond = crate::compile::simplify(cond, rule.kinds);
+        }
+        for seq in &mut set.sequences {
+            for step in &mut seq.steps {
+                let cond = std::mem::replace(&mut step.cond, crate::compile::Expr::Const(false));
+                step.cond = crate::compile::simplify(cond, step.kinds);
+            }
+        }
         let mut per_kind: Vec<Vec<(u32, &crate::compile::Expr)>> = vec![Vec::new(); EventKind::ALL.len()];
         let mut seq_by_kind = vec![Vec::new(); EventKind::ALL.len()];
         for (i, rule) in set.rules.iter().enumerate().filter(|(_, r)| r.meta.enabled) {

@@ -19,7 +19,7 @@ pub struct Cache {
     /// Per scanner: the generation it ran in and the needles found.
     scans: Vec<(u32, Vec<u64>)>,
     /// Scans of per-process-image values, by (scanner, exec id).
-    per_process: HashMap<(u32, Box<str>), Vec<u64>>,
+    per_process: HashMap<Box<str>, Vec<(u32, Vec<u64>)>, foldhash::fast::RandomState>,
 }
 
 /// Cached per-process scans kept at most (then the cache starts over).
@@ -111,9 +111,9 @@ fn needle_found(pf: &Prefilter, ev: &Event, preds: &Predicates, cache: &mut Cach
         match exec_id {
             None => scan(scanner, &mut bits, &mut |f| (scanner.field.visit)(ev, &scanner.arg, f)),
             Some(id) => {
-                let key = (pf.scanner, Box::<str>::from(id));
-                match cache.per_process.get(&key) {
-                    Some(cached) => bits.copy_from_slice(cached),
+                let cached = cache.per_process.get(id).and_then(|v| v.iter().find(|(sc, _)| *sc == pf.scanner));
+                match cached {
+                    Some((_, found)) => bits.copy_from_slice(found),
                     None => {
                         match scanner.per_process {
                             PerProcess::Split => scan(scanner, &mut bits, &mut |f| fields::visit_process_strings(ev, f)),
@@ -122,7 +122,12 @@ fn needle_found(pf: &Prefilter, ev: &Event, preds: &Predicates, cache: &mut Cach
                         if cache.per_process.len() >= PER_PROCESS_MAX {
                             cache.per_process.clear();
                         }
-                        cache.per_process.insert(key, bits.clone());
+                        match cache.per_process.get_mut(id) {
+                            Some(v) => v.push((pf.scanner, bits.clone())),
+                            None => {
+                                cache.per_process.insert(id.into(), vec![(pf.scanner, bits.clone())]);
+                            }
+                        }
                     }
                 }
                 if scanner.per_process == PerProcess::Split {
@@ -133,7 +138,7 @@ fn needle_found(pf: &Prefilter, ev: &Event, preds: &Predicates, cache: &mut Cach
         cache.scans[s] = (cache.generation, bits);
     }
     let bits = &cache.scans[s].1;
-    pf.ids.iter().any(|&id| bits.get(id as usize / 64).is_some_and(|w| w & (1 << (id % 64)) != 0))
+    pf.words.iter().any(|&(w, mask)| bits.get(w as usize).is_some_and(|found| found & mask != 0))
 }
 
 /// Sets the bit of every needle found in the values `visit` yields.

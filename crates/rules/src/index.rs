@@ -18,9 +18,9 @@ use crate::matcher::{StrTest, Test};
 #[derive(Debug, Default)]
 pub struct NameIndex {
     /// Lower-cased executable name → rules.
-    by_name: HashMap<Box<str>, Vec<u32>>,
+    by_name: HashMap<Box<str>, Vec<u32>, foldhash::fast::RandomState>,
     /// Lower-cased exec argv[0] → rules.
-    by_argv0: HashMap<Box<str>, Vec<u32>>,
+    by_argv0: HashMap<Box<str>, Vec<u32>, foldhash::fast::RandomState>,
     /// Rules that may match whatever the name.
     rest: Vec<u32>,
     all: Vec<u32>,
@@ -88,7 +88,7 @@ impl NameIndex {
     }
 }
 
-fn lookup<'a>(map: &'a HashMap<Box<str>, Vec<u32>>, key: &str) -> Option<&'a Vec<u32>> {
+fn lookup<'a>(map: &'a HashMap<Box<str>, Vec<u32>, foldhash::fast::RandomState>, key: &str) -> Option<&'a Vec<u32>> {
     if map.is_empty() {
         return None;
     }
