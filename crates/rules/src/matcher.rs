@@ -27,10 +27,10 @@ pub enum Test {
 #[derive(Debug)]
 pub enum StrTest {
     Eq(Vec<Box<str>>),
-    EqSet(HashSet<Box<str>>),
+    EqSet(HashSet<Box<str>, foldhash::fast::RandomState>),
     /// Lower-cased values.
     IEq(Vec<Box<str>>),
-    IEqSet(HashSet<Box<str>>),
+    IEqSet(HashSet<Box<str>, foldhash::fast::RandomState>),
     Contains(AhoCorasick, String),
     StartsWith(Vec<Box<str>>),
     EndsWith(Vec<Box<str>>),
