@@ -18,9 +18,14 @@ cd "$(dirname "$0")/.."
 EVENTS=${1:-1000000}
 OUT=${BENCH_DIR:-/tmp/panoptes-bench-replay}
 SIGMA=${SIGMA_DIR:-../shared/testdata/sigma/rules/linux}
-rm -rf "$OUT" && mkdir -p "$OUT/work"
 cargo build --release -q -p panoptes
 BIN=$PWD/target/release/panoptes
+# BENCH_REUSE=1 replays the previous recording again (same events, new binary).
+if [ "${BENCH_REUSE:-0}" = 1 ] && [ -s "$OUT/rec.jsonl" ]; then
+  mv "$OUT/rec.jsonl" /tmp/panoptes-bench-rec.$$ && rm -rf "$OUT" && mkdir -p "$OUT/work" && mv /tmp/panoptes-bench-rec.$$ "$OUT/rec.jsonl"
+  echo "== reusing the previous recording"
+else
+rm -rf "$OUT" && mkdir -p "$OUT/work"
 
 echo "== recording a mixed workload"
 "$BIN" run --no-store --no-default-rules --no-containers --output "jsonl=$OUT/rec.jsonl" --duration 20 \
@@ -39,6 +44,7 @@ while [ $SECONDS -lt $end ]; do
   id -u >/dev/null; uname -r >/dev/null
 done
 wait $RUN || true
+fi
 lines=$(wc -l < "$OUT/rec.jsonl")
 bytes=$(wc -c < "$OUT/rec.jsonl")
 echo "recorded $lines events, $((bytes / lines)) bytes each on average"
