@@ -1,11 +1,13 @@
 //! End-to-end tests of `panoptes assets` against the real machine: real
 //! nginx, redis and PostgreSQL from Debian started on loopback ports (on
-//! the host and, for redis, inside a Docker container), users, groups and
+//! the host and inside a Docker container), users, groups and
 //! packages checked against `getent` and `dpkg-query`, a modified package
 //! file in a fixture root, and `panoptes run` turning a new listening port
 //! into an `asset_change` event.
 
 mod common;
+#[path = "assets_e2e/docker_images.rs"]
+mod docker_images;
 
 use std::collections::BTreeSet;
 use std::net::{TcpListener, TcpStream};
@@ -15,11 +17,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{docker, privileged, unique, Running, BIN};
+use common::{docker, privileged, Running, BIN};
+use docker_images::{image, Container};
 use serde_json::Value;
 
 const DOCKER_SOCKET: &str = common::DOCKER_SOCKET;
 const REDIS_IMAGE: &str = "panoptes-test/redis:assets";
+const NGINX_IMAGE: &str = "panoptes-test/nginx:assets";
+const POSTGRES_IMAGE: &str = "panoptes-test/postgres:assets";
 const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
 
 /// Runs `panoptes assets ARGS --format json` and returns the snapshot.
@@ -190,50 +195,78 @@ fn user_id(name: &str, flag: &str) -> u32 {
     String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
 }
 
-fn docker_cmd(args: &[&str]) -> String {
-    let out = Command::new("docker").arg("-H").arg(format!("unix://{DOCKER_SOCKET}")).args(args).output().unwrap();
-    assert!(out.status.success(), "docker {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 /// An image holding only the host's redis-server binary (as
 /// /usr/local/bin/redis-server, like the official image: no package
 /// database) and the libraries `ldd` names.
 fn redis_image() {
-    let present = Command::new("docker")
-        .args(["-H", &format!("unix://{DOCKER_SOCKET}"), "image", "inspect", REDIS_IMAGE])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if present {
-        return;
-    }
-    let root = tempfile::tempdir().unwrap();
-    let copy = |from: &Path, to: &str| {
-        let dest = root.path().join(to.trim_start_matches('/'));
-        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
-        std::fs::copy(from, &dest).unwrap_or_else(|e| panic!("copy {}: {e}", from.display()));
-    };
-    let redis = std::fs::canonicalize("/usr/bin/redis-server").unwrap();
-    copy(&redis, "/usr/local/bin/redis-server");
-    let ldd = Command::new("ldd").arg(&redis).output().unwrap();
-    for line in String::from_utf8_lossy(&ldd.stdout).lines() {
-        let path = line.split("=>").last().unwrap_or("").split_whitespace().next().unwrap_or("");
-        if path.starts_with('/') {
-            copy(&std::fs::canonicalize(path).unwrap(), path);
+    image(REDIS_IMAGE, |root| {
+        root.copy_linked("/usr/bin/redis-server", "/usr/local/bin/redis-server");
+        std::fs::create_dir_all(root.path("data")).unwrap();
+    });
+}
+
+/// The host's nginx at its Debian path (but no package database), with a
+/// configuration listening on 127.0.0.1:8080 of the container's own
+/// network namespace.
+fn nginx_image() {
+    image(NGINX_IMAGE, |root| {
+        root.copy_linked("/usr/sbin/nginx", "/usr/sbin/nginx");
+        root.write("/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n");
+        root.write("/etc/group", "root:x:0:\n");
+        // Its compiled-in error log, opened before the configuration is read.
+        std::fs::create_dir_all(root.path("var/log/nginx")).unwrap();
+        root.write(
+            "/etc/nginx/nginx.conf",
+            "master_process on; worker_processes 1; user root root;\n\
+             pid /tmp/nginx.pid; error_log /tmp/nginx.err;\n\
+             events {}\nhttp { access_log off; client_body_temp_path /tmp/cb; proxy_temp_path /tmp/px;\n\
+             fastcgi_temp_path /tmp/fc; uwsgi_temp_path /tmp/uw; scgi_temp_path /tmp/sc;\n\
+             server { listen 127.0.0.1:8080; } }\n",
+        );
+    });
+}
+
+/// The user the PostgreSQL container runs as (`--user`).
+const PG_USER: &str = "70:70";
+
+/// The host's PostgreSQL 15 server and initdb (which runs the server
+/// through /bin/sh: busybox), its share directory and the two modules
+/// initdb loads, and a `postgres` user.
+fn postgres_image() {
+    image(POSTGRES_IMAGE, |root| {
+        for exe in ["postgres", "initdb"] {
+            root.copy_linked(&format!("{PG_BIN}/{exe}"), &format!("{PG_BIN}/{exe}"));
         }
-    }
-    for d in ["tmp", "data", "proc", "sys", "dev", "etc"] {
-        std::fs::create_dir_all(root.path().join(d)).unwrap();
-    }
-    let status = Command::new("sh")
-        .arg("-c")
-        .arg(format!(
-            "tar -C {} -cf - . | docker -H unix://{DOCKER_SOCKET} import - {REDIS_IMAGE} >/dev/null",
-            root.path().display()
-        ))
-        .status()
-        .unwrap();
-    assert!(status.success(), "docker import of the redis image failed");
+        for module in ["plpgsql.so", "dict_snowball.so"] {
+            let path = format!("/usr/lib/postgresql/15/lib/{module}");
+            root.copy_linked(&path, &path);
+        }
+        let share = Path::new("/usr/share/postgresql/15");
+        let files = Command::new("find").arg(share).args(["-type", "f"]).output().unwrap();
+        for f in String::from_utf8_lossy(&files.stdout).lines() {
+            root.copy(f, f);
+        }
+        root.copy("/bin/busybox", "/bin/sh");
+        root.write("/etc/passwd", "root:x:0:0:root:/root:/bin/sh\npostgres:x:70:70:PostgreSQL:/tmp:/bin/sh\n");
+        root.write("/etc/group", "root:x:0:\npostgres:x:70:\n");
+    });
+}
+
+/// The container's socket listening on `port`, and its row of the
+/// containers table.
+fn assert_container_rows(c: &Container, snap: &Value, port: u16, image: &str) {
+    let sock = rows(snap, "sockets")
+        .into_iter()
+        .find(|r| s(r, "local_port") == port.to_string() && s(r, "container") == c.id)
+        .unwrap_or_else(|| panic!("no socket {port} of the container"));
+    assert_eq!((s(sock, "pid"), s(sock, "state")), (c.pid.to_string().as_str(), "LISTEN"));
+    let row = rows(snap, "containers").into_iter().find(|r| s(r, "id") == c.id).expect("container row");
+    assert_eq!((s(row, "name"), s(row, "image"), s(row, "runtime")), (c.name.as_str(), image, "docker"));
+    assert_eq!(s(row, "pid"), c.pid.to_string());
+}
+
+fn container_assets() -> (Value, String) {
+    assets(&["apps", "sockets", "containers", "--no-store", "--docker-socket", DOCKER_SOCKET])
 }
 
 #[test]
@@ -242,58 +275,66 @@ fn redis_inside_a_docker_container_is_found_through_its_root() {
         return;
     }
     redis_image();
-    let name = unique("redis");
-    let id = docker_cmd(&[
-        "run",
-        "-d",
-        "--network",
-        "none",
-        "--name",
-        &name,
-        REDIS_IMAGE,
-        "/usr/local/bin/redis-server",
-        "--port",
-        "6380",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-        "--dir",
-        "/data",
-    ]);
-    struct Remove(String);
-    impl Drop for Remove {
-        fn drop(&mut self) {
-            let _ =
-                Command::new("docker").args(["-H", &format!("unix://{DOCKER_SOCKET}"), "rm", "-f", &self.0]).output();
-        }
-    }
-    let _guard = Remove(name.clone());
-    let pid: u32 = docker_cmd(&["inspect", "--format", "{{.State.Pid}}", &id]).parse().unwrap();
-    // Listening inside the container's network namespace (port 6380 = 18EC).
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !std::fs::read_to_string(format!("/proc/{pid}/net/tcp"))
-        .unwrap_or_default()
-        .contains(":18EC 00000000:0000 0A")
-    {
-        assert!(Instant::now() < deadline, "redis in the container did not listen");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let (snap, stderr) = assets(&["apps", "sockets", "containers", "--no-store", "--docker-socket", DOCKER_SOCKET]);
-    let redis = app(&snap, "redis", pid);
-    assert_eq!(s(redis, "container"), id);
+    let args = ["--port", "6380", "--save", "", "--appendonly", "no", "--dir", "/data"];
+    let c = Container::run("redis", &[&[REDIS_IMAGE, "/usr/local/bin/redis-server"][..], &args].concat());
+    c.wait_listening(6380);
+    let (snap, stderr) = container_assets();
+    let redis = app(&snap, "redis", c.pid);
+    assert_eq!(s(redis, "container"), c.id);
     assert_eq!(s(redis, "exe"), "/usr/local/bin/redis-server");
     assert_eq!(s(redis, "version"), printed_version("redis-server", &["--version"], "v="), "{redis}\n{stderr}");
     assert_eq!(s(redis, "version_source"), "exec", "no package database in the image: the binary was asked");
     assert!(s(redis, "ports").contains("tcp:0.0.0.0:6380"), "{redis}");
-    let sock = rows(&snap, "sockets")
-        .into_iter()
-        .find(|r| s(r, "local_port") == "6380" && s(r, "container") == id)
-        .unwrap_or_else(|| panic!("no socket 6380 of the container"));
-    assert_eq!((s(sock, "pid"), s(sock, "state")), (pid.to_string().as_str(), "LISTEN"));
-    let c = rows(&snap, "containers").into_iter().find(|c| s(c, "id") == id).expect("container row");
-    assert_eq!((s(c, "name"), s(c, "image"), s(c, "runtime")), (name.as_str(), REDIS_IMAGE, "docker"));
-    assert_eq!(s(c, "pid"), pid.to_string());
+    assert_container_rows(&c, &snap, 6380, REDIS_IMAGE);
+}
+
+#[test]
+fn nginx_inside_a_docker_container_is_found_through_its_root() {
+    if !privileged() || !docker() {
+        return;
+    }
+    nginx_image();
+    let c =
+        Container::run("nginx", &[NGINX_IMAGE, "/usr/sbin/nginx", "-c", "/etc/nginx/nginx.conf", "-g", "daemon off;"]);
+    c.wait_listening(8080);
+    let (snap, stderr) = container_assets();
+    let nginx = app(&snap, "nginx", c.pid);
+    assert_eq!(s(nginx, "container"), c.id);
+    assert_eq!(s(nginx, "exe"), "/usr/sbin/nginx");
+    assert_eq!(s(nginx, "version"), printed_version("nginx", &["-v"], "nginx/"), "{nginx}\n{stderr}");
+    assert_eq!(s(nginx, "version_source"), "binary", "no package database in the image: {nginx}");
+    assert_eq!(s(nginx, "conf"), "/etc/nginx/nginx.conf");
+    assert!(s(nginx, "ports").contains("tcp:127.0.0.1:8080"), "{nginx}");
+    // The worker is folded into its master.
+    let in_container = rows(&snap, "apps").into_iter().filter(|a| s(a, "container") == c.id).count();
+    assert_eq!(in_container, 1, "{stderr}");
+    assert_container_rows(&c, &snap, 8080, NGINX_IMAGE);
+}
+
+#[test]
+fn postgres_inside_a_docker_container_is_found_through_its_root() {
+    if !privileged() || !docker() {
+        return;
+    }
+    postgres_image();
+    let script = format!(
+        "{PG_BIN}/initdb -D /tmp/pgdata -A trust -U postgres --no-locale -E UTF8 >/dev/null && \
+         exec {PG_BIN}/postgres -D /tmp/pgdata -k /tmp -h 127.0.0.1 -p 5433"
+    );
+    let c = Container::run("postgres", &["--user", PG_USER, POSTGRES_IMAGE, "/bin/sh", "-c", &script]);
+    c.wait_listening(5433);
+    let (snap, stderr) = container_assets();
+    // The shell exec'd the server: the container's first process.
+    let pg = app(&snap, "postgres", c.pid);
+    assert_eq!(s(pg, "container"), c.id);
+    assert_eq!(s(pg, "exe"), format!("{PG_BIN}/postgres"));
+    let version = printed_version(&format!("{PG_BIN}/postgres"), &["--version"], "(PostgreSQL) ");
+    assert_eq!(s(pg, "version"), version, "{pg}\n{stderr}");
+    assert_eq!(s(pg, "version_source"), "binary", "no package database in the image: {pg}");
+    assert_eq!(s(pg, "conf"), "/tmp/pgdata/postgresql.conf");
+    assert!(s(pg, "ports").contains("tcp:127.0.0.1:5433"), "{pg}");
+    assert_eq!(rows(&snap, "apps").into_iter().filter(|a| s(a, "container") == c.id).count(), 1, "{stderr}");
+    assert_container_rows(&c, &snap, 5433, POSTGRES_IMAGE);
 }
 
 #[test]
