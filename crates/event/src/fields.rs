@@ -11,7 +11,12 @@
 use std::net::IpAddr;
 use std::sync::LazyLock;
 
-use crate::{Body, Event, EventKind, SockAddr};
+use crate::derived::{
+    addr_family, addr_ip, addr_path, addr_port, basename, dirname, file_path, i, net_addr, net_local, net_peer, os, s,
+    visit_paths, visit_strings,
+};
+pub use crate::derived::{result_of, syscall_of, visit_event_strings, visit_process_strings};
+use crate::{Body, Event, EventKind};
 
 /// One value of a field.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -140,196 +145,6 @@ fn emit<'a>(v: Option<Value<'a>>, f: &mut dyn FnMut(Value<'a>) -> bool) -> bool 
     v.is_some_and(f)
 }
 
-fn s(v: &str) -> Option<Value<'_>> {
-    Some(Value::Str(v))
-}
-
-fn os(v: &Option<String>) -> Option<Value<'_>> {
-    v.as_deref().map(Value::Str)
-}
-
-fn i<T: TryInto<i64>>(v: T) -> Option<Value<'static>> {
-    Some(Value::Int(v.try_into().unwrap_or(i64::MAX)))
-}
-
-fn basename(path: &str) -> &str {
-    path.rsplit('/').next().unwrap_or(path)
-}
-
-fn dirname(path: &str) -> &str {
-    match path.rfind('/') {
-        Some(0) => "/",
-        Some(i) => &path[..i],
-        None => "",
-    }
-}
-
-fn addr_family(a: &SockAddr) -> &'static str {
-    match a {
-        SockAddr::Inet { .. } => "inet",
-        SockAddr::Inet6 { .. } => "inet6",
-        SockAddr::Unix { .. } => "unix",
-        SockAddr::Other { .. } => "other",
-    }
-}
-
-fn addr_ip(a: &SockAddr) -> Option<Value<'_>> {
-    match a {
-        SockAddr::Inet { ip, .. } | SockAddr::Inet6 { ip, .. } => Some(Value::Ip(*ip)),
-        _ => None,
-    }
-}
-
-fn addr_port(a: &SockAddr) -> Option<Value<'_>> {
-    match a {
-        SockAddr::Inet { port, .. } | SockAddr::Inet6 { port, .. } => i(*port),
-        _ => None,
-    }
-}
-
-fn addr_path(a: &SockAddr) -> Option<Value<'_>> {
-    match a {
-        SockAddr::Unix { path } => s(path),
-        _ => None,
-    }
-}
-
-/// The connect/bind address.
-fn net_addr(ev: &Event) -> Option<&SockAddr> {
-    match &ev.body {
-        Body::NetConnect(n) | Body::NetBind(n) => n.addr.as_ref(),
-        _ => None,
-    }
-}
-
-fn net_peer(ev: &Event) -> Option<&SockAddr> {
-    match &ev.body {
-        Body::NetAccept(n) => n.peer.as_ref(),
-        _ => None,
-    }
-}
-
-fn net_local(ev: &Event) -> Option<&SockAddr> {
-    match &ev.body {
-        Body::NetAccept(n) => n.local.as_ref(),
-        Body::NetListen(n) => n.local.as_ref(),
-        _ => None,
-    }
-}
-
-fn file_path(ev: &Event) -> Option<&str> {
-    match &ev.body {
-        Body::FileOpen(b) => Some(&b.path),
-        Body::FileRename(b) => Some(&b.path),
-        Body::FileUnlink(b) => Some(&b.path),
-        Body::FileChmod(b) => Some(&b.path),
-        Body::FileChown(b) => Some(&b.path),
-        _ => None,
-    }
-}
-
-/// The system call an event reports, when it reports one.
-pub fn syscall_of(ev: &Event) -> Option<&'static str> {
-    Some(match &ev.body {
-        Body::Exec(_) => "execve",
-        Body::FileOpen(b) => b.syscall,
-        Body::FileRename(b) => b.syscall,
-        Body::FileUnlink(b) => b.syscall,
-        Body::FileChmod(b) => b.syscall,
-        Body::FileChown(b) => b.syscall,
-        Body::NetConnect(_) => "connect",
-        Body::NetBind(_) => "bind",
-        Body::NetListen(_) => "listen",
-        Body::NetAccept(b) => b.syscall,
-        Body::Ptrace(_) => "ptrace",
-        Body::ModuleLoad(b) => b.syscall,
-        Body::MemfdCreate(_) => "memfd_create",
-        Body::Setid(b) => b.syscall,
-        Body::Capset(_) => "capset",
-        Body::Mount(_) => "mount",
-        Body::Umount(_) => "umount2",
-        Body::Unshare(_) => "unshare",
-        Body::Setns(_) => "setns",
-        Body::Bpf(_) => "bpf",
-        Body::Kill(b) => b.syscall,
-        _ => return None,
-    })
-}
-
-/// The syscall result an event reports, when it reports one.
-pub fn result_of(ev: &Event) -> Option<i64> {
-    Some(match &ev.body {
-        Body::Exec(b) => b.result,
-        Body::FileOpen(b) => b.result,
-        Body::FileRename(b) => b.result,
-        Body::FileUnlink(b) => b.result,
-        Body::FileChmod(b) => b.result,
-        Body::FileChown(b) => b.result,
-        Body::NetConnect(b) | Body::NetBind(b) => b.result,
-        Body::NetListen(b) => b.result,
-        Body::NetAccept(b) => b.result,
-        Body::Ptrace(b) => b.result,
-        Body::ModuleLoad(b) => b.result,
-        Body::MemfdCreate(b) => b.result,
-        Body::Setid(b) => b.result,
-        Body::Capset(b) => b.result,
-        Body::Mount(b) => b.result,
-        Body::Umount(b) => b.result,
-        Body::Unshare(b) => b.result,
-        Body::Setns(b) => b.result,
-        Body::Bpf(b) => b.result,
-        Body::Kill(b) => b.result,
-        _ => return None,
-    })
-}
-
-/// Every path the event names.
-fn visit_paths<'a>(ev: &'a Event, f: &mut dyn FnMut(Value<'a>) -> bool) -> bool {
-    let one = |p: &'a str, f: &mut dyn FnMut(Value<'a>) -> bool| !p.is_empty() && f(Value::Str(p));
-    match &ev.body {
-        Body::Exec(b) => {
-            one(&b.filename, f) || b.file.as_deref().is_some_and(|p| p != b.filename && one(p, f))
-        }
-        Body::FileRename(b) => one(&b.path, f) || one(&b.new_path, f),
-        Body::ModuleLoad(b) => b.path.as_deref().is_some_and(|p| one(p, f)),
-        Body::Mount(b) => one(&b.source, f) || one(&b.target, f),
-        Body::Umount(b) => one(&b.target, f),
-        Body::NetConnect(_) | Body::NetBind(_) | Body::NetListen(_) | Body::NetAccept(_) => {
-            [net_addr(ev), net_peer(ev), net_local(ev)]
-                .into_iter()
-                .flatten()
-                .any(|a| matches!(a, SockAddr::Unix { path } if one(path, f)))
-        }
-        _ => file_path(ev).is_some_and(|p| one(p, f)),
-    }
-}
-
-fn visit_strings<'a>(ev: &'a Event, f: &mut dyn FnMut(Value<'a>) -> bool) -> bool {
-    visit_process_strings(ev, f) || visit_event_strings(ev, f)
-}
-
-/// The part of `event.strings` fixed for a process image (exe, cmdline):
-/// the same for every event of one `exec_id`, so callers may cache what
-/// they compute from it.
-pub fn visit_process_strings<'a>(ev: &'a Event, f: &mut dyn FnMut(Value<'a>) -> bool) -> bool {
-    let p = &ev.process;
-    p.exe.as_deref().is_some_and(|v| f(Value::Str(v))) || p.cmdline.as_deref().is_some_and(|v| f(Value::Str(v)))
-}
-
-/// The rest of `event.strings`: comm (per thread), body strings and paths.
-pub fn visit_event_strings<'a>(ev: &'a Event, f: &mut dyn FnMut(Value<'a>) -> bool) -> bool {
-    if f(Value::Str(&ev.process.comm)) {
-        return true;
-    }
-    let body = match &ev.body {
-        Body::Exec(b) => b.argv.iter().any(|a| f(Value::Str(a))),
-        Body::MemfdCreate(b) => f(Value::Str(&b.name)),
-        Body::ModuleLoad(b) => !b.params.is_empty() && f(Value::Str(&b.params)),
-        _ => false,
-    };
-    body || visit_paths(ev, f)
-}
-
 /// Fields whose values are fixed for one process image (`exec_id`): the
 /// executable and command line of the process and its ancestors.
 pub const PER_PROCESS_IMAGE: &[&str] = &[
@@ -357,7 +172,15 @@ macro_rules! field {
         }
     };
     ($name:literal, $ty:ident, multi, $arg:ident, $kinds:expr, $doc:literal, $visit:expr) => {
-        FieldDef { name: $name, ty: FieldType::$ty, multi: true, kinds: $kinds, arg: ArgKind::$arg, doc: $doc, visit: $visit }
+        FieldDef {
+            name: $name,
+            ty: FieldType::$ty,
+            multi: true,
+            kinds: $kinds,
+            arg: ArgKind::$arg,
+            doc: $doc,
+            visit: $visit,
+        }
     };
 }
 
@@ -371,6 +194,50 @@ macro_rules! body {
     };
 }
 
+/// The four fields of one socket address: family, ip, port, unix path.
+macro_rules! addr_fields {
+    ($prefix:literal, $kinds:expr, $get:ident, $what:literal) => {
+        [
+            FieldDef {
+                name: concat!($prefix, ".family"),
+                ty: FieldType::Str,
+                multi: false,
+                kinds: Some($kinds),
+                arg: ArgKind::None,
+                doc: concat!($what, ": inet, inet6, unix, other"),
+                visit: |ev, _, f| emit($get(ev).map(|a| Value::Str(addr_family(a))), f),
+            },
+            FieldDef {
+                name: concat!($prefix, ".ip"),
+                ty: FieldType::Ip,
+                multi: false,
+                kinds: Some($kinds),
+                arg: ArgKind::None,
+                doc: concat!($what, ": address"),
+                visit: |ev, _, f| emit($get(ev).and_then(addr_ip), f),
+            },
+            FieldDef {
+                name: concat!($prefix, ".port"),
+                ty: FieldType::Int,
+                multi: false,
+                kinds: Some($kinds),
+                arg: ArgKind::None,
+                doc: concat!($what, ": port"),
+                visit: |ev, _, f| emit($get(ev).and_then(addr_port), f),
+            },
+            FieldDef {
+                name: concat!($prefix, ".path"),
+                ty: FieldType::Str,
+                multi: false,
+                kinds: Some($kinds),
+                arg: ArgKind::None,
+                doc: concat!($what, ": unix socket path"),
+                visit: |ev, _, f| emit($get(ev).and_then(addr_path), f),
+            },
+        ]
+    };
+}
+
 macro_rules! ancestor_fields {
     ($($name:literal, $ty:ident, $doc:literal, |$a:ident| $val:expr;)+) => {
         [$(
@@ -381,7 +248,8 @@ macro_rules! ancestor_fields {
 
 const FILE_KINDS: &[EventKind] =
     &[EventKind::FileOpen, EventKind::FileRename, EventKind::FileUnlink, EventKind::FileChmod, EventKind::FileChown];
-const NET_KINDS: &[EventKind] = &[EventKind::NetConnect, EventKind::NetBind, EventKind::NetListen, EventKind::NetAccept];
+const NET_KINDS: &[EventKind] =
+    &[EventKind::NetConnect, EventKind::NetBind, EventKind::NetListen, EventKind::NetAccept];
 const ADDR_KINDS: &[EventKind] = &[EventKind::NetConnect, EventKind::NetBind];
 const LOCAL_KINDS: &[EventKind] = &[EventKind::NetListen, EventKind::NetAccept];
 /// Kinds whose events can name a path (`event.paths`).
@@ -447,10 +315,7 @@ fn build() -> Vec<FieldDef> {
         field!("process.cmdline", Str, None, "arguments joined by spaces", |ev, _, f| emit(os(&ev.process.cmdline), f)),
         field!("process.cwd", Str, None, "working directory", |ev, _, f| emit(os(&ev.process.cwd), f)),
         field!("process.user", Str, None, "user name of process.uid", |ev, _, f| emit(os(&ev.process.user), f)),
-        field!("process.exec_id", Str, None, "unique process image id", |ev, _, f| emit(
-            os(&ev.process.exec_id),
-            f
-        )),
+        field!("process.exec_id", Str, None, "unique process image id", |ev, _, f| emit(os(&ev.process.exec_id), f)),
         field!("process.parent_exec_id", Str, None, "parent's exec id", |ev, _, f| emit(
             os(&ev.process.parent_exec_id),
             f
@@ -553,14 +418,26 @@ fn build() -> Vec<FieldDef> {
         body!("exec.cwd", Str, [Exec], "working directory at exec", |b| os(&b.cwd), Body::Exec),
         body!("exec.result", Int, [Exec], "0 or the negative errno", |b| i(b.result), Body::Exec),
         body!("exec.memfd", Bool, [Exec], "the executed file is a memfd", |b| Some(Value::Bool(b.memfd)), Body::Exec),
-        body!("exec.deleted", Bool, [Exec], "the executed file has no links", |b| Some(Value::Bool(b.deleted)), Body::Exec),
+        body!(
+            "exec.deleted",
+            Bool,
+            [Exec],
+            "the executed file has no links",
+            |b| Some(Value::Bool(b.deleted)),
+            Body::Exec
+        ),
         body!("exec.inode", Int, [Exec], "inode of the executed file", |b| i(b.inode), Body::Exec),
         body!("exec.nlink", Int, [Exec], "link count of the executed file", |b| i(b.nlink), Body::Exec),
         body!("exec.fs", Str, [Exec], "filesystem of the executed file", |b| os(&b.fs), Body::Exec),
         body!("exec.cgroup", Str, [Exec], "cgroup at exec", |b| os(&b.cgroup), Body::Exec),
-        body!("exec.name", Str, [Exec], "last component of exec.file (else filename)", |b| s(basename(
-            b.file.as_deref().unwrap_or(&b.filename)
-        )), Body::Exec),
+        body!(
+            "exec.name",
+            Str,
+            [Exec],
+            "last component of exec.file (else filename)",
+            |b| s(basename(b.file.as_deref().unwrap_or(&b.filename))),
+            Body::Exec
+        ),
     ]);
     v.extend([
         body!("fork.child_pid", Int, [Fork], "the new process or thread", |b| i(b.child_pid), Body::Fork),
@@ -590,18 +467,37 @@ fn build() -> Vec<FieldDef> {
                 _ => false,
             }
         ),
-        field!("file.syscall", Str, Some(FILE_KINDS), "system call", |ev, _, f| emit(syscall_of(ev).map(Value::Str), f)),
+        field!("file.syscall", Str, Some(FILE_KINDS), "system call", |ev, _, f| emit(
+            syscall_of(ev).map(Value::Str),
+            f
+        )),
         field!("file.result", Int, Some(FILE_KINDS), "fd or 0, or the negative errno", |ev, _, f| emit(
             result_of(ev).map(Value::Int),
             f
         )),
         body!("file.raw_path", Str, [FileOpen], "path as passed", |b| s(&b.raw_path), Body::FileOpen),
-        body!("file.reason", Str, [FileOpen], "write, watched or forensics", |b| s(match b.reason {
-            crate::OpenReason::Write => "write",
-            crate::OpenReason::Watched => "watched",
-            crate::OpenReason::Forensics => "forensics",
-        }), Body::FileOpen),
-        body!("file.flags", Int, [FileOpen, FileRename, FileUnlink], "open/rename/unlink flags", |b| i(b.flags), Body::FileOpen, Body::FileRename, Body::FileUnlink),
+        body!(
+            "file.reason",
+            Str,
+            [FileOpen],
+            "write, watched or forensics",
+            |b| s(match b.reason {
+                crate::OpenReason::Write => "write",
+                crate::OpenReason::Watched => "watched",
+                crate::OpenReason::Forensics => "forensics",
+            }),
+            Body::FileOpen
+        ),
+        body!(
+            "file.flags",
+            Int,
+            [FileOpen, FileRename, FileUnlink],
+            "open/rename/unlink flags",
+            |b| i(b.flags),
+            Body::FileOpen,
+            Body::FileRename,
+            Body::FileUnlink
+        ),
         FieldDef {
             name: "file.flags_names",
             ty: FieldType::Str,
@@ -614,62 +510,33 @@ fn build() -> Vec<FieldDef> {
                 _ => false,
             },
         },
-        body!("file.mode", Int, [FileOpen, FileChmod], "creation mode or new mode", |b| i(b.mode), Body::FileOpen, Body::FileChmod),
+        body!(
+            "file.mode",
+            Int,
+            [FileOpen, FileChmod],
+            "creation mode or new mode",
+            |b| i(b.mode),
+            Body::FileOpen,
+            Body::FileChmod
+        ),
         body!("file.mode_octal", Str, [FileChmod], "new mode as octal text", |b| s(&b.mode_octal), Body::FileChmod),
         body!("file.new_path", Str, [FileRename], "rename destination", |b| s(&b.new_path), Body::FileRename),
-        body!("file.new_name", Str, [FileRename], "last component of file.new_path", |b| s(basename(&b.new_path)), Body::FileRename),
+        body!(
+            "file.new_name",
+            Str,
+            [FileRename],
+            "last component of file.new_path",
+            |b| s(basename(&b.new_path)),
+            Body::FileRename
+        ),
         body!("file.uid", Int, [FileChown], "new owner (4294967295 = unchanged)", |b| i(b.uid), Body::FileChown),
         body!("file.gid", Int, [FileChown], "new group (4294967295 = unchanged)", |b| i(b.gid), Body::FileChown),
     ]);
+    // `net.{addr,peer,local}.{family,ip,port,path}`: one shape each.
+    v.extend(addr_fields!("net.addr", ADDR_KINDS, net_addr, "connect destination / bound address"));
+    v.extend(addr_fields!("net.peer", &[EventKind::NetAccept], net_peer, "accepted peer"));
+    v.extend(addr_fields!("net.local", LOCAL_KINDS, net_local, "local end (listen, accept)"));
     v.extend([
-        field!("net.addr.family", Str, Some(ADDR_KINDS), "inet, inet6, unix, other", |ev, _, f| emit(
-            net_addr(ev).map(|a| Value::Str(addr_family(a))),
-            f
-        )),
-        field!("net.addr.ip", Ip, Some(ADDR_KINDS), "connect destination / bound address", |ev, _, f| emit(
-            net_addr(ev).and_then(addr_ip),
-            f
-        )),
-        field!("net.addr.port", Int, Some(ADDR_KINDS), "connect destination / bound port", |ev, _, f| emit(
-            net_addr(ev).and_then(addr_port),
-            f
-        )),
-        field!("net.addr.path", Str, Some(ADDR_KINDS), "unix socket path", |ev, _, f| emit(
-            net_addr(ev).and_then(addr_path),
-            f
-        )),
-        field!("net.peer.family", Str, Some(&[EventKind::NetAccept]), "peer family", |ev, _, f| emit(
-            net_peer(ev).map(|a| Value::Str(addr_family(a))),
-            f
-        )),
-        field!("net.peer.ip", Ip, Some(&[EventKind::NetAccept]), "peer address", |ev, _, f| emit(
-            net_peer(ev).and_then(addr_ip),
-            f
-        )),
-        field!("net.peer.port", Int, Some(&[EventKind::NetAccept]), "peer port", |ev, _, f| emit(
-            net_peer(ev).and_then(addr_port),
-            f
-        )),
-        field!("net.peer.path", Str, Some(&[EventKind::NetAccept]), "peer unix path", |ev, _, f| emit(
-            net_peer(ev).and_then(addr_path),
-            f
-        )),
-        field!("net.local.family", Str, Some(LOCAL_KINDS), "local family", |ev, _, f| emit(
-            net_local(ev).map(|a| Value::Str(addr_family(a))),
-            f
-        )),
-        field!("net.local.ip", Ip, Some(LOCAL_KINDS), "local address", |ev, _, f| emit(
-            net_local(ev).and_then(addr_ip),
-            f
-        )),
-        field!("net.local.port", Int, Some(LOCAL_KINDS), "local port", |ev, _, f| emit(
-            net_local(ev).and_then(addr_port),
-            f
-        )),
-        field!("net.local.path", Str, Some(LOCAL_KINDS), "local unix path", |ev, _, f| emit(
-            net_local(ev).and_then(addr_path),
-            f
-        )),
         field!("net.socket_type", Str, Some(NET_KINDS), "stream, dgram, raw, ...", |ev, _, f| emit(
             match &ev.body {
                 Body::NetConnect(b) | Body::NetBind(b) => b.socket_type.map(Value::Str),
@@ -740,14 +607,20 @@ fn build() -> Vec<FieldDef> {
         body!("mount.flags", Int, [Mount, Umount], "MS_* / MNT_* flags", |b| i(b.flags), Body::Mount, Body::Umount),
         body!("mount.target", Str, [Mount, Umount], "mount point", |b| s(&b.target), Body::Mount, Body::Umount),
         body!("mount.result", Int, [Mount, Umount], "result", |b| i(b.result), Body::Mount, Body::Umount),
-        field!("namespace.flags", Int, Some(&[EventKind::Unshare, EventKind::Setns]), "unshare flags or setns nstype", |ev, _, f| emit(
-            match &ev.body {
-                Body::Unshare(b) => i(b.flags),
-                Body::Setns(b) => i(b.nstype),
-                _ => None,
-            },
-            f
-        )),
+        field!(
+            "namespace.flags",
+            Int,
+            Some(&[EventKind::Unshare, EventKind::Setns]),
+            "unshare flags or setns nstype",
+            |ev, _, f| emit(
+                match &ev.body {
+                    Body::Unshare(b) => i(b.flags),
+                    Body::Setns(b) => i(b.nstype),
+                    _ => None,
+                },
+                f
+            )
+        ),
         FieldDef {
             name: "namespace.namespaces",
             ty: FieldType::Str,
@@ -776,7 +649,14 @@ fn build() -> Vec<FieldDef> {
         body!("kill.result", Int, [Kill], "result", |b| i(b.result), Body::Kill),
     ]);
     v.extend([
-        body!("asset.table", Str, [AssetChange], "inventory table: sockets, users, suid, ...", |b| s(&b.table), Body::AssetChange),
+        body!(
+            "asset.table",
+            Str,
+            [AssetChange],
+            "inventory table: sockets, users, suid, ...",
+            |b| s(&b.table),
+            Body::AssetChange
+        ),
         body!("asset.change", Str, [AssetChange], "added, removed or modified", |b| s(&b.change), Body::AssetChange),
         body!("asset.key", Str, [AssetChange], "the row's key in its table", |b| s(&b.key), Body::AssetChange),
         body!("asset.summary", Str, [AssetChange], "one line for people", |b| s(&b.summary), Body::AssetChange),
@@ -807,9 +687,63 @@ fn build() -> Vec<FieldDef> {
         field!("event.paths", Str, multi, None, Some(PATH_KINDS), "every path in the event", |ev, _, f| visit_paths(
             ev, f
         )),
-        field!("event.strings", Str, multi, None, None, "every string: process exe, cmdline, comm, argv, paths", |ev, _, f| {
-            visit_strings(ev, f)
-        }),
+        field!(
+            "event.strings",
+            Str,
+            multi,
+            None,
+            None,
+            "every string: process exe, cmdline, comm, argv, paths",
+            |ev, _, f| { visit_strings(ev, f) }
+        ),
     ]);
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SockAddr;
+
+    #[test]
+    fn names_are_unique_and_resolve() {
+        let mut seen = std::collections::HashSet::new();
+        for f in FIELDS.iter() {
+            assert!(seen.insert(f.name), "duplicate field {}", f.name);
+            assert_eq!(field(f.name).map(|d| d.name), Some(f.name));
+        }
+        for name in ["net.addr.ip", "net.peer.port", "net.local.path", "process.ancestors.exe", "asset.details"] {
+            assert!(field(name).is_some(), "{name}");
+        }
+        assert_eq!(similar("process.nmae").first(), Some(&"process.name"));
+    }
+
+    #[test]
+    fn address_fields_read_their_socket() {
+        let ev = crate::Event {
+            time_boot_ns: 0,
+            time_unix_ns: 0,
+            process: Default::default(),
+            container: None,
+            body: Body::NetAccept(crate::NetAccept {
+                peer: Some(SockAddr::Inet { ip: "10.0.0.1".parse().unwrap(), port: 4444 }),
+                local: Some(SockAddr::Unix { path: "/run/x.sock".into() }),
+                ..Default::default()
+            }),
+        };
+        let get = |name: &str| {
+            let mut out = Vec::new();
+            (field(name).unwrap().visit)(&ev, &Arg::None, &mut |v| {
+                out.push(v.to_string());
+                false
+            });
+            out
+        };
+        assert_eq!(get("net.peer.ip"), ["10.0.0.1"]);
+        assert_eq!(get("net.peer.port"), ["4444"]);
+        assert_eq!(get("net.peer.family"), ["inet"]);
+        assert_eq!(get("net.local.path"), ["/run/x.sock"]);
+        assert!(get("net.addr.ip").is_empty());
+        assert_eq!(get("event.paths"), ["/run/x.sock"]);
+    }
 }

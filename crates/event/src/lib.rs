@@ -14,6 +14,7 @@
 
 mod alert;
 pub mod body;
+mod derived;
 pub mod fields;
 mod de;
 pub mod intern;

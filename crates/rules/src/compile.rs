@@ -213,13 +213,14 @@ pub struct Compiler<'a> {
 impl Compiler<'_> {
     /// Parses and compiles `text` (from `origin`).
     pub fn compile_text(&mut self, text: &str, origin: usize) -> Result<Expr, CompileError> {
-        let ast = cond::parse(text)
-            .map_err(|e| CompileError { origin, span: e.span, message: e.message, hint: e.hint })?;
+        let ast =
+            cond::parse(text).map_err(|e| CompileError { origin, span: e.span, message: e.message, hint: e.hint })?;
         self.compile(&ast, origin, &mut Vec::new())
     }
 
     fn compile(&mut self, ast: &Ast, origin: usize, stack: &mut Vec<String>) -> Result<Expr, CompileError> {
-        let err = |span: Range<usize>, message: String, hint: Option<String>| CompileError { origin, span, message, hint };
+        let err =
+            |span: Range<usize>, message: String, hint: Option<String>| CompileError { origin, span, message, hint };
         Ok(match ast {
             Ast::And(parts) => {
                 Expr::And(parts.iter().map(|p| self.compile(p, origin, stack)).collect::<Result<_, _>>()?)
@@ -232,7 +233,9 @@ impl Compiler<'_> {
                 }
                 let Some(m) = self.names.macros.get(name) else {
                     let hint = if fields::field(split_arg(name).0).is_some() {
-                        Some(format!("`{name}` is a field: compare it, e.g. `{name} == value`, or test `{name} exists`"))
+                        Some(format!(
+                            "`{name}` is a field: compare it, e.g. `{name} == value`, or test `{name} exists`"
+                        ))
                     } else {
                         Some("define it with `- macro: NAME` or check the spelling".to_string())
                     };
@@ -258,9 +261,10 @@ impl Compiler<'_> {
                 }
                 let mask = match mask {
                     None => None,
-                    Some(m) if def.ty == FieldType::Int => Some(parse_int(&m.text).ok_or_else(|| {
-                        err(m.span.clone(), format!("mask `{}` is not an integer", m.text), None)
-                    })?),
+                    Some(m) if def.ty == FieldType::Int => Some(
+                        parse_int(&m.text)
+                            .ok_or_else(|| err(m.span.clone(), format!("mask `{}` is not an integer", m.text), None))?,
+                    ),
                     Some(m) => {
                         return Err(err(
                             m.span.clone(),
@@ -289,7 +293,8 @@ impl Compiler<'_> {
         count: usize,
         origin: usize,
     ) -> Result<Expr, CompileError> {
-        let err = |message: String, hint: Option<String>| CompileError { origin, span: value.span.clone(), message, hint };
+        let err =
+            |message: String, hint: Option<String>| CompileError { origin, span: value.span.clone(), message, hint };
         if !matches!(op, Op::Eq | Op::Ne) || count != 1 {
             return Err(err("a `$step.field` reference compares with `==` or `!=` only".into(), None));
         }
@@ -361,11 +366,7 @@ fn split_arg(name: &str) -> (&str, Option<&str>) {
 }
 
 /// `name` or `name[arg]` → the field and its argument.
-pub fn resolve_field(
-    name: &str,
-    span: &Range<usize>,
-    origin: usize,
-) -> Result<(&'static FieldDef, Arg), CompileError> {
+pub fn resolve_field(name: &str, span: &Range<usize>, origin: usize) -> Result<(&'static FieldDef, Arg), CompileError> {
     let err = |message: String, hint: Option<String>| CompileError { origin, span: span.clone(), message, hint };
     let (base, arg) = split_arg(name);
     let Some(def) = fields::field(base) else {
@@ -419,7 +420,10 @@ fn kind_expr(op: Op, values: &[Val], origin: usize) -> Result<Expr, CompileError
                     origin,
                     span: v.span.clone(),
                     message: format!("unknown kind `{}`", v.text),
-                    hint: Some(format!("kinds: {}", EventKind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>().join(", "))),
+                    hint: Some(format!(
+                        "kinds: {}",
+                        EventKind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ")
+                    )),
                 })
             }
         }
@@ -458,7 +462,11 @@ fn build_test(def: &'static FieldDef, op: Op, values: &[Val], origin: usize) -> 
             let mut ints = Vec::new();
             for v in values {
                 ints.push(parse_int(&v.text).ok_or_else(|| {
-                    bad(v, format!("{} is an int; `{}` is not a number", def.name, v.text), Some("write 42, -1, 0x1f or 0o4755"))
+                    bad(
+                        v,
+                        format!("{} is an int; `{}` is not a number", def.name, v.text),
+                        Some("write 42, -1, 0x1f or 0o4755"),
+                    )
                 })?);
             }
             single("number")?;
@@ -474,7 +482,9 @@ fn build_test(def: &'static FieldDef, op: Op, values: &[Val], origin: usize) -> 
             let b = match first.text.as_str() {
                 "true" => true,
                 "false" => false,
-                other => return Err(bad(first, format!("{} is a bool; `{other}` is not true or false", def.name), None)),
+                other => {
+                    return Err(bad(first, format!("{} is a bool; `{other}` is not true or false", def.name), None))
+                }
             };
             match op {
                 Op::Eq => Ok((Test::Bool(b), false)),
@@ -487,7 +497,11 @@ fn build_test(def: &'static FieldDef, op: Op, values: &[Val], origin: usize) -> 
                 let mut ips = Vec::new();
                 for v in values {
                     ips.push(v.text.parse::<IpAddr>().map_err(|_| {
-                        bad(v, format!("{} is an address; `{}` is not an IP", def.name, v.text), Some("e.g. 127.0.0.1 or ::1; networks take `cidr`"))
+                        bad(
+                            v,
+                            format!("{} is an address; `{}` is not an IP", def.name, v.text),
+                            Some("e.g. 127.0.0.1 or ::1; networks take `cidr`"),
+                        )
                     })?);
                 }
                 single("address")?;
@@ -500,7 +514,9 @@ fn build_test(def: &'static FieldDef, op: Op, values: &[Val], origin: usize) -> 
                         .text
                         .parse::<ipnet::IpNet>()
                         .or_else(|_| v.text.parse::<IpAddr>().map(ipnet::IpNet::from))
-                        .map_err(|_| bad(v, format!("`{}` is not a network", v.text), Some("e.g. 10.0.0.0/8 or fc00::/7")))?;
+                        .map_err(|_| {
+                            bad(v, format!("`{}` is not a network", v.text), Some("e.g. 10.0.0.0/8 or fc00::/7"))
+                        })?;
                     nets.push(net);
                 }
                 Ok((Test::Ip(IpTest::Cidr(nets)), false))
@@ -534,7 +550,9 @@ fn build_test(def: &'static FieldDef, op: Op, values: &[Val], origin: usize) -> 
                     StrTest::regex(&src).map_err(|e| bad(first, format!("bad regex: {e}"), None))?
                 }
                 Op::Lt | Op::Le | Op::Gt | Op::Ge => {
-                    return wrong_op("strings take ==, !=, in, contains, startswith, endswith, glob, regex and the i- forms")
+                    return wrong_op(
+                        "strings take ==, !=, in, contains, startswith, endswith, glob, regex and the i- forms",
+                    )
                 }
                 Op::Cidr => return wrong_op("`cidr` is for address fields such as net.addr.ip"),
             };
@@ -549,7 +567,10 @@ fn needles_of(op: Op, values: &[Val]) -> Option<Needles> {
     let texts: Vec<&str> = values.iter().map(|v| v.text.as_str()).collect();
     match op {
         Op::Contains | Op::IContains => Some(Needles {
-            texts: texts.iter().map(|t| if op == Op::IContains { t.to_ascii_lowercase() } else { t.to_string() }).collect(),
+            texts: texts
+                .iter()
+                .map(|t| if op == Op::IContains { t.to_ascii_lowercase() } else { t.to_string() })
+                .collect(),
             insensitive: op == Op::IContains,
             exact: true,
         }),
@@ -743,84 +764,5 @@ pub fn used_names(ast: &Ast, out: &mut HashSet<String>) {
 pub type SharedPredicates = Arc<Predicates>;
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn compile(text: &str) -> Result<(Expr, Predicates), CompileError> {
-        let mut names = Names::default();
-        names.lists.insert("shells".into(), vec!["sh".into(), "bash".into()]);
-        names.macros.insert("is_exec".into(), Macro { ast: cond::parse("kind == exec").unwrap(), origin: 7 });
-        names.macros.insert("loop_a".into(), Macro { ast: cond::parse("loop_b").unwrap(), origin: 8 });
-        names.macros.insert("loop_b".into(), Macro { ast: cond::parse("loop_a").unwrap(), origin: 9 });
-        let mut preds = Predicates::default();
-        let e = Compiler { names: &names, preds: &mut preds, steps: &[] }.compile_text(text, 1)?;
-        Ok((e, preds))
-    }
-
-    #[test]
-    fn kinds_are_inferred() {
-        let (e, p) = compile("is_exec and process.name in (shells)").unwrap();
-        assert_eq!(kinds_of(&e, &p), kind_bit(EventKind::Exec));
-        let (e, p) = compile("file.path startswith /etc/ or net.addr.port == 22").unwrap();
-        let m = kinds_of(&e, &p);
-        assert!(m & kind_bit(EventKind::FileOpen) != 0 && m & kind_bit(EventKind::NetConnect) != 0);
-        assert_eq!(m & kind_bit(EventKind::Exec), 0);
-        let (e, p) = compile("not kind == exec").unwrap();
-        assert_eq!(kinds_of(&e, &p) & kind_bit(EventKind::Exec), 0);
-        let (e, p) = compile("process.name == x").unwrap();
-        assert_eq!(kinds_of(&e, &p), ALL_KINDS);
-    }
-
-    #[test]
-    fn identical_predicates_are_shared() {
-        let mut names = Names::default();
-        names.lists.insert("x".into(), vec!["a".into()]);
-        let mut preds = Predicates::default();
-        let mut c = Compiler { names: &names, preds: &mut preds, steps: &[] };
-        c.compile_text("process.name == a", 0).unwrap();
-        c.compile_text("process.name == a and process.uid == 0", 1).unwrap();
-        assert_eq!(preds.preds.len(), 2);
-    }
-
-    #[test]
-    fn type_and_name_errors() {
-        let e = compile("process.nmae == bash").unwrap_err();
-        assert_eq!((e.span.clone(), e.message.as_str()), (0..12, "unknown field `process.nmae`"));
-        assert!(e.hint.unwrap().contains("process.name"));
-        let e = compile("process.uid == root").unwrap_err();
-        assert!(e.message.contains("is an int"), "{e:?}");
-        assert_eq!(e.span, 15..19);
-        let e = compile("process.uid contains 1").unwrap_err();
-        assert!(e.message.contains("does not apply"), "{e:?}");
-        let e = compile("kind == exek").unwrap_err();
-        assert!(e.message.contains("unknown kind"));
-        let e = compile("process.exe regex 'a('").unwrap_err();
-        assert!(e.message.contains("bad regex"), "{e:?}");
-        let e = compile("net.addr.ip cidr 10.0.0.0/33").unwrap_err();
-        assert!(e.message.contains("not a network"));
-        let e = compile("nosuchmacro").unwrap_err();
-        assert!(e.message.contains("unknown macro"));
-        let e = compile("loop_a").unwrap_err();
-        assert!(e.message.contains("refers to itself"));
-        assert_eq!(e.origin, 9);
-        let e = compile("process.name == shells").unwrap_err();
-        assert!(e.hint.unwrap().contains("in (shells)"));
-        let e = compile("exec.argv[x] == a").unwrap_err();
-        assert!(e.message.contains("index"));
-        let e = compile("container.labels == a").unwrap_err();
-        assert!(e.message.contains("needs a key"));
-        let e = compile("process.exe & 4 == 0").unwrap_err();
-        assert!(e.message.contains("needs an int field"));
-        let e = compile("process.name == $a.process.name").unwrap_err();
-        assert!(e.message.contains("earlier step"));
-        assert!(compile("file.mode & 0o6000 != 0 and exec.argv[0] == a and container.labels[team] == b").is_ok());
-    }
-
-    #[test]
-    fn globs_translate() {
-        assert_eq!(glob_to_regex("/tmp/*.sh"), r"/tmp/.*\.sh");
-        assert_eq!(glob_to_regex("a?[!x]"), "a.[^x]");
-        assert_eq!(glob_to_regex(r"a\*"), r"a\*");
-        assert_eq!(glob_to_regex("[abc"), r"\[abc");
-    }
-}
+#[path = "compile_tests.rs"]
+mod tests;

@@ -101,9 +101,22 @@ pub enum Ast {
     Or(Vec<Ast>),
     Not(Box<Ast>),
     /// A bare name: a macro.
-    Name { name: String, span: Range<usize> },
-    Pred { field: String, field_span: Range<usize>, mask: Option<Val>, op: Op, values: Vec<Val>, list: bool },
-    Exists { field: String, field_span: Range<usize> },
+    Name {
+        name: String,
+        span: Range<usize>,
+    },
+    Pred {
+        field: String,
+        field_span: Range<usize>,
+        mask: Option<Val>,
+        op: Op,
+        values: Vec<Val>,
+        list: bool,
+    },
+    Exists {
+        field: String,
+        field_span: Range<usize>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -277,7 +290,9 @@ impl Parser {
                 self.i += 1;
                 Ok(inner)
             }
-            Some(Tok::Word(w)) if !matches!(w.as_str(), "and" | "or" | ")") && !w.starts_with(['=', '!', '<', '>', '&']) => {
+            Some(Tok::Word(w))
+                if !matches!(w.as_str(), "and" | "or" | ")") && !w.starts_with(['=', '!', '<', '>', '&']) =>
+            {
                 let field_span = self.span();
                 self.i += 1;
                 self.predicate(w, field_span)

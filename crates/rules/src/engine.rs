@@ -217,7 +217,11 @@ impl Engine {
         *self.stats.by_rule.entry(meta.id.clone()).or_default() += 1;
         let proc_key = ev.process.exec_id.clone().unwrap_or_else(|| format!("pid:{}", ev.process.pid));
         let window = self.opts.window.as_nanos() as u64;
-        let bucket = self.limiter.entry((key_idx, proc_key)).or_insert(Bucket { window_start_ns: ev.time_boot_ns, sent: 0, suppressed: 0 });
+        let bucket = self.limiter.entry((key_idx, proc_key)).or_insert(Bucket {
+            window_start_ns: ev.time_boot_ns,
+            sent: 0,
+            suppressed: 0,
+        });
         if ev.time_boot_ns.saturating_sub(bucket.window_start_ns) >= window {
             bucket.window_start_ns = ev.time_boot_ns;
             bucket.sent = 0;
@@ -241,7 +245,12 @@ impl Engine {
         let m = self.meta(idx, seq);
         Some(Alert {
             time_unix_ns: ev.time_unix_ns,
-            rule: RuleRef { id: m.id.clone(), title: m.title.clone(), source: m.source.clone(), author: m.author.clone() },
+            rule: RuleRef {
+                id: m.id.clone(),
+                title: m.title.clone(),
+                source: m.source.clone(),
+                author: m.author.clone(),
+            },
             severity: m.severity,
             mitre: m.mitre.clone(),
             tags: m.tags.clone(),
@@ -262,7 +271,11 @@ impl Engine {
             }
         }
         if !self.opts.actions {
-            return Action::Kill { by: KillBy::UserSpace, ok: false, error: Some("actions are off (replay or test)".into()) };
+            return Action::Kill {
+                by: KillBy::UserSpace,
+                ok: false,
+                error: Some("actions are off (replay or test)".into()),
+            };
         }
         match kill::kill_process(ev.process.pid, ev.process.start_boot_ns) {
             Ok(()) => {

@@ -107,7 +107,8 @@ fn needle_found(pf: &Prefilter, ev: &Event, preds: &Predicates, cache: &mut Cach
         let mut bits = std::mem::take(&mut cache.scans[s].1);
         bits.clear();
         bits.resize(scanner.needles.div_ceil(64), 0);
-        let exec_id = ev.process.exec_id.as_deref().filter(|_| scanner.per_process != PerProcess::No && ev.process.exe.is_some());
+        let exec_id =
+            ev.process.exec_id.as_deref().filter(|_| scanner.per_process != PerProcess::No && ev.process.exe.is_some());
         match exec_id {
             None => scan(scanner, &mut bits, &mut |f| (scanner.field.visit)(ev, &scanner.arg, f)),
             Some(id) => {
@@ -116,7 +117,9 @@ fn needle_found(pf: &Prefilter, ev: &Event, preds: &Predicates, cache: &mut Cach
                     Some((_, found)) => bits.copy_from_slice(found),
                     None => {
                         match scanner.per_process {
-                            PerProcess::Split => scan(scanner, &mut bits, &mut |f| fields::visit_process_strings(ev, f)),
+                            PerProcess::Split => {
+                                scan(scanner, &mut bits, &mut |f| fields::visit_process_strings(ev, f))
+                            }
                             _ => scan(scanner, &mut bits, &mut |f| (scanner.field.visit)(ev, &scanner.arg, f)),
                         }
                         if cache.per_process.len() >= PER_PROCESS_MAX {
@@ -142,11 +145,7 @@ fn needle_found(pf: &Prefilter, ev: &Event, preds: &Predicates, cache: &mut Cach
 }
 
 /// Sets the bit of every needle found in the values `visit` yields.
-fn scan<'a>(
-    scanner: &Scanner,
-    bits: &mut [u64],
-    visit: &mut dyn FnMut(&mut dyn FnMut(Value<'a>) -> bool) -> bool,
-) {
+fn scan<'a>(scanner: &Scanner, bits: &mut [u64], visit: &mut dyn FnMut(&mut dyn FnMut(Value<'a>) -> bool) -> bool) {
     visit(&mut |v| {
         if let Value::Str(text) = v {
             for m in scanner.ac.find_overlapping_iter(text) {

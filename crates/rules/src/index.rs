@@ -62,7 +62,6 @@ impl NameIndex {
         self.all.is_empty()
     }
 
-
     /// Rules `ev` can match, in rule order. `buf` is reused between calls.
     pub fn candidates<'a>(&'a self, ev: &Event, buf: &'a mut Vec<u32>) -> &'a [u32] {
         if self.by_name.is_empty() && self.by_argv0.is_empty() {
@@ -119,12 +118,13 @@ fn necessary_names(e: &Expr, preds: &Predicates) -> Option<(Key, HashSet<String>
             let lower = |v: &str| v.to_ascii_lowercase();
             let set = |v: &mut dyn Iterator<Item = &Box<str>>, f: &dyn Fn(&str) -> String| v.map(|s| f(s)).collect();
             match (p.field.name, &p.arg, test) {
-                ("process.exe", _, StrTest::EndsWith(v) | StrTest::IEndsWith(v)) => v
-                    .iter()
-                    .all(|s| s.starts_with('/') && s.len() > 1)
-                    .then(|| (Key::Name, set(&mut v.iter(), &last))),
+                ("process.exe", _, StrTest::EndsWith(v) | StrTest::IEndsWith(v)) => {
+                    v.iter().all(|s| s.starts_with('/') && s.len() > 1).then(|| (Key::Name, set(&mut v.iter(), &last)))
+                }
                 ("process.exe", _, StrTest::Eq(v) | StrTest::IEq(v)) => Some((Key::Name, set(&mut v.iter(), &last))),
-                ("process.exe", _, StrTest::EqSet(v) | StrTest::IEqSet(v)) => Some((Key::Name, set(&mut v.iter(), &last))),
+                ("process.exe", _, StrTest::EqSet(v) | StrTest::IEqSet(v)) => {
+                    Some((Key::Name, set(&mut v.iter(), &last)))
+                }
                 ("process.name", _, StrTest::Eq(v) | StrTest::IEq(v)) => Some((Key::Name, set(&mut v.iter(), &lower))),
                 ("process.name", _, StrTest::EqSet(v) | StrTest::IEqSet(v)) => {
                     Some((Key::Name, set(&mut v.iter(), &lower)))

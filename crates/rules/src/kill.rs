@@ -24,7 +24,9 @@ pub fn kill_process(pid: u32, start_boot_ns: u64) -> Result<(), String> {
             return Err("the pid now belongs to another process".to_string());
         }
         // SAFETY: fd is a valid pidfd we own.
-        let rc = unsafe { libc::syscall(libc::SYS_pidfd_send_signal, fd, libc::SIGKILL, std::ptr::null::<libc::siginfo_t>(), 0) };
+        let rc = unsafe {
+            libc::syscall(libc::SYS_pidfd_send_signal, fd, libc::SIGKILL, std::ptr::null::<libc::siginfo_t>(), 0)
+        };
         if rc < 0 {
             return Err(format!("pidfd_send_signal: {}", std::io::Error::last_os_error()));
         }

@@ -24,4 +24,3 @@ pub mod yaml;
 
 pub use engine::{Engine, EngineOptions, EngineStats};
 pub use load::{load, read_sources, ActionKind, Diagnostic, Level, RuleSet, Source};
-

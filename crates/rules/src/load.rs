@@ -181,7 +181,13 @@ pub fn read_sources(paths: &[PathBuf], diagnostics: &mut Vec<Diagnostic>) -> Vec
         .filter_map(|f| match std::fs::read_to_string(&f) {
             Ok(text) => Some(Source { name: f.display().to_string(), text }),
             Err(e) => {
-                diagnostics.push(diag(&f.display().to_string(), Pos::default(), Level::Error, format!("cannot read: {e}"), None));
+                diagnostics.push(diag(
+                    &f.display().to_string(),
+                    Pos::default(),
+                    Level::Error,
+                    format!("cannot read: {e}"),
+                    None,
+                ));
                 None
             }
         })
@@ -203,7 +209,13 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>, diagnostics: &mut Vec<Diagnostic
                 out.push(path.to_path_buf());
             }
         }
-        Err(e) => diagnostics.push(diag(&path.display().to_string(), Pos::default(), Level::Error, format!("cannot read directory: {e}"), None)),
+        Err(e) => diagnostics.push(diag(
+            &path.display().to_string(),
+            Pos::default(),
+            Level::Error,
+            format!("cannot read directory: {e}"),
+            None,
+        )),
     }
 }
 
@@ -261,12 +273,42 @@ pub fn load(sources: &[Source]) -> RuleSet {
 }
 
 const RULE_KEYS: &[&str] = &[
-    "rule", "description", "condition", "severity", "mitre", "tags", "output", "enabled", "action", "exceptions",
-    "tests", "title", "author", "source", "references", "status",
+    "rule",
+    "description",
+    "condition",
+    "severity",
+    "mitre",
+    "tags",
+    "output",
+    "enabled",
+    "action",
+    "exceptions",
+    "tests",
+    "title",
+    "author",
+    "source",
+    "references",
+    "status",
 ];
 const SEQUENCE_KEYS: &[&str] = &[
-    "sequence", "description", "steps", "by", "within", "severity", "mitre", "tags", "output", "enabled", "action",
-    "exceptions", "tests", "title", "author", "source", "references", "status",
+    "sequence",
+    "description",
+    "steps",
+    "by",
+    "within",
+    "severity",
+    "mitre",
+    "tags",
+    "output",
+    "enabled",
+    "action",
+    "exceptions",
+    "tests",
+    "title",
+    "author",
+    "source",
+    "references",
+    "status",
 ];
 
 impl Gathered {
@@ -294,7 +336,12 @@ impl Gathered {
             match doc.as_seq() {
                 Some(items) => items.iter().for_each(|item| self.item(&file, &text, item)),
                 None if matches!(doc.as_str(), Some("")) => {}
-                None => self.err(&file, doc.pos, format!("expected a list of items, found {}", doc.kind_name()), Some("each item starts with `- rule:`, `- macro:`, `- list:`, `- exception:` or `- sequence:`")),
+                None => self.err(
+                    &file,
+                    doc.pos,
+                    format!("expected a list of items, found {}", doc.kind_name()),
+                    Some("each item starts with `- rule:`, `- macro:`, `- list:`, `- exception:` or `- sequence:`"),
+                ),
             }
         }
     }
@@ -328,7 +375,13 @@ impl Gathered {
             }
             sigma::Outcome::Unsupported { source, title, reason } => {
                 let title = title.unwrap_or_default();
-                self.diagnostics.push(diag(file, doc.pos, Level::Warning, format!("Sigma rule not converted: {reason}"), Some(title.clone())));
+                self.diagnostics.push(diag(
+                    file,
+                    doc.pos,
+                    Level::Warning,
+                    format!("Sigma rule not converted: {reason}"),
+                    Some(title.clone()),
+                ));
                 self.sigma_unsupported.push((source, title, reason));
             }
         }
@@ -344,14 +397,20 @@ impl Gathered {
             .filter(|k| matches!(*k, "rule" | "macro" | "list" | "exception" | "sequence"))
             .collect();
         if kinds.len() != 1 {
-            return self.err(file, item.pos, "an item needs exactly one of the keys rule, macro, list, exception, sequence", None);
+            return self.err(
+                file,
+                item.pos,
+                "an item needs exactly one of the keys rule, macro, list, exception, sequence",
+                None,
+            );
         }
         match kinds[0] {
             "list" => self.list(file, item),
             "macro" => self.macro_(file, text, item),
             "exception" => {
                 let rule = self.name_of(file, item, "exception");
-                let (name, cond) = (item.get("name").and_then(Node::as_str).unwrap_or("unnamed"), item.get("condition"));
+                let (name, cond) =
+                    (item.get("name").and_then(Node::as_str).unwrap_or("unnamed"), item.get("condition"));
                 let Some(cond) = cond.filter(|c| c.as_str().is_some()) else {
                     return self.err(file, item.pos, "an exception needs a `condition`", None);
                 };
@@ -368,11 +427,18 @@ impl Gathered {
 
     fn name_of(&mut self, file: &str, item: &Node, key: &str) -> Option<String> {
         match item.get(key).and_then(Node::as_str) {
-            Some(n) if !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')) => {
+            Some(n)
+                if !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')) =>
+            {
                 Some(n.to_string())
             }
             _ => {
-                self.err(file, item.get(key).map_or(item.pos, |n| n.pos), format!("`{key}` needs a name of letters, digits, _ - ."), None);
+                self.err(
+                    file,
+                    item.get(key).map_or(item.pos, |n| n.pos),
+                    format!("`{key}` needs a name of letters, digits, _ - ."),
+                    None,
+                );
                 None
             }
         }
@@ -396,7 +462,13 @@ impl Gathered {
         match cond::parse(cond.as_str().unwrap_or_default()) {
             Ok(ast) => {
                 if self.names.macros.insert(name.clone(), Macro { ast, origin }).is_some() {
-                    self.diagnostics.push(diag(file, item.pos, Level::Warning, format!("macro `{name}` redefined; the last definition wins"), None));
+                    self.diagnostics.push(diag(
+                        file,
+                        item.pos,
+                        Level::Warning,
+                        format!("macro `{name}` redefined; the last definition wins"),
+                        None,
+                    ));
                 }
             }
             Err(e) => {
@@ -455,16 +527,26 @@ impl Gathered {
         };
         let mitre = list_of("mitre");
         for m in &mitre {
-            let ok = m.starts_with('T') && m[1..].split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+            let ok =
+                m.starts_with('T') && m[1..].split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
             if !ok {
                 let pos = item.get("mitre").map_or(item.pos, |n| n.pos);
-                self.err(file, pos, format!("mitre: `{m}` is not an ATT&CK technique id"), Some("e.g. T1059 or T1059.004"));
+                self.err(
+                    file,
+                    pos,
+                    format!("mitre: `{m}` is not an ATT&CK technique id"),
+                    Some("e.g. T1059 or T1059.004"),
+                );
                 return None;
             }
         }
         let output_node = item.get("output");
         let output_text = output_node.and_then(Node::as_str).map(str::to_string).unwrap_or_else(|| {
-            str_of("title").or_else(|| str_of("description")).unwrap_or_else(|| id.clone()).replace('{', "{{").replace('}', "}}")
+            str_of("title")
+                .or_else(|| str_of("description"))
+                .unwrap_or_else(|| id.clone())
+                .replace('{', "{{")
+                .replace('}', "}}")
                 + " ({process.exe} pid {process.pid})"
         });
         let output_origin = self.origin(file, text, output_node);
@@ -505,7 +587,12 @@ impl Gathered {
         }
         for (k, _) in t.as_map().unwrap_or_default() {
             if !matches!(k.as_str(), Some("match" | "nomatch")) {
-                self.err(file, k.pos, format!("unknown key `{}` in tests", k.as_str().unwrap_or("?")), Some("tests take match and nomatch"));
+                self.err(
+                    file,
+                    k.pos,
+                    format!("unknown key `{}` in tests", k.as_str().unwrap_or("?")),
+                    Some("tests take match and nomatch"),
+                );
             }
         }
         tests
@@ -543,16 +630,29 @@ impl Gathered {
             Some("process") => By::Process,
             Some("lineage") | None => By::Lineage,
             Some("container") => By::Container,
-            Some(other) => return self.err(file, item.pos, format!("by: `{other}` is not process, lineage or container"), None),
+            Some(other) => {
+                return self.err(file, item.pos, format!("by: `{other}` is not process, lineage or container"), None)
+            }
         };
         let within = match item.get("within").and_then(Node::as_str).map(parse_duration) {
             Some(Some(d)) => d,
             None => Duration::from_secs(60),
-            Some(None) => return self.err(file, item.get("within").map_or(item.pos, |n| n.pos), "within: not a duration", Some("e.g. 500ms, 30s, 5m, 1h")),
+            Some(None) => {
+                return self.err(
+                    file,
+                    item.get("within").map_or(item.pos, |n| n.pos),
+                    "within: not a duration",
+                    Some("e.g. 500ms, 30s, 5m, 1h"),
+                )
+            }
         };
         let mut steps = Vec::new();
         for step in item.get("steps").and_then(Node::as_seq).unwrap_or_default() {
-            let name = step.get("name").and_then(Node::as_str).map(str::to_string).unwrap_or_else(|| format!("step{}", steps.len()));
+            let name = step
+                .get("name")
+                .and_then(Node::as_str)
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("step{}", steps.len()));
             match step.get("condition").filter(|c| c.as_str().is_some()) {
                 Some(c) => steps.push((name, self.origin(file, text, Some(c)))),
                 None => return self.err(file, step.pos, "a step needs a `condition`", None),
@@ -577,7 +677,10 @@ impl Gathered {
         if o.node.is_none() {
             // A generated condition (Sigma): show the text around the span.
             let start = e.span.start.min(o.source.len());
-            message = format!("{message} (in the converted condition at `{}`)", o.source.get(start..).unwrap_or("").chars().take(40).collect::<String>());
+            message = format!(
+                "{message} (in the converted condition at `{}`)",
+                o.source.get(start..).unwrap_or("").chars().take(40).collect::<String>()
+            );
         }
         diag(&o.file, pos, Level::Error, message, e.hint.clone())
     }
@@ -600,12 +703,20 @@ impl Gathered {
         for (rule, name, origin, _, _) in &self.exceptions {
             added.entry(rule.clone()).or_default().push((name.clone(), *origin));
         }
-        let all_ids: HashSet<String> =
-            self.rules.iter().map(|r| r.meta.meta.id.clone()).chain(self.sequences.iter().map(|s| s.meta.meta.id.clone())).collect();
+        let all_ids: HashSet<String> = self
+            .rules
+            .iter()
+            .map(|r| r.meta.meta.id.clone())
+            .chain(self.sequences.iter().map(|s| s.meta.meta.id.clone()))
+            .collect();
         let mut errors = Vec::new();
         for (rule, _, _, _, pos) in &self.exceptions {
             if !all_ids.contains(rule) {
-                let file = self.origins.get(self.exceptions.iter().find(|e| &e.0 == rule).map_or(0, |e| e.2)).map(|o| o.file.to_string()).unwrap_or_default();
+                let file = self
+                    .origins
+                    .get(self.exceptions.iter().find(|e| &e.0 == rule).map_or(0, |e| e.2))
+                    .map(|o| o.file.to_string())
+                    .unwrap_or_default();
                 errors.push(diag(&file, *pos, Level::Error, format!("exception for unknown rule `{rule}`"), None));
             }
         }
@@ -613,7 +724,13 @@ impl Gathered {
         for raw in raw_rules {
             let RawRule { meta, cond, mut exceptions } = raw;
             if !seen_ids.insert(meta.meta.id.clone()) {
-                errors.push(diag(&meta.meta.file, meta.meta.pos, Level::Error, format!("duplicate rule id `{}`", meta.meta.id), None));
+                errors.push(diag(
+                    &meta.meta.file,
+                    meta.meta.pos,
+                    Level::Error,
+                    format!("duplicate rule id `{}`", meta.meta.id),
+                    None,
+                ));
                 continue;
             }
             exceptions.extend(added.remove(&meta.meta.id).unwrap_or_default());
@@ -632,13 +749,24 @@ impl Gathered {
                     let mut m = meta.meta;
                     m.output = output;
                     if kinds == crate::compile::ALL_KINDS && m.enabled {
-                        errors.push(diag(&m.file, m.pos, Level::Warning, format!("rule `{}` can match every kind of event", m.id), Some("add `kind == ...` or test a kind's field so it runs only where it can match".into())));
+                        errors.push(diag(
+                            &m.file,
+                            m.pos,
+                            Level::Warning,
+                            format!("rule `{}` can match every kind of event", m.id),
+                            Some("add `kind == ...` or test a kind's field so it runs only where it can match".into()),
+                        ));
                     }
                     set.rules.push(Rule { meta: m, cond, exceptions, kinds, tests: meta.tests });
                 }
                 (Err(e), _) => errors.push(self.located(&e)),
                 (_, Err((offset, msg))) => {
-                    let e = CompileError { origin: meta.output_origin, span: offset..offset, message: format!("output: {msg}"), hint: Some("placeholders are {field}; write {{ and }} for braces".into()) };
+                    let e = CompileError {
+                        origin: meta.output_origin,
+                        span: offset..offset,
+                        message: format!("output: {msg}"),
+                        hint: Some("placeholders are {field}; write {{ and }} for braces".into()),
+                    };
                     errors.push(self.located(&e));
                 }
             }
@@ -647,7 +775,13 @@ impl Gathered {
         for raw in raw_sequences {
             let RawSequence { meta, steps, by, within, mut exceptions } = raw;
             if !seen_ids.insert(meta.meta.id.clone()) {
-                errors.push(diag(&meta.meta.file, meta.meta.pos, Level::Error, format!("duplicate rule id `{}`", meta.meta.id), None));
+                errors.push(diag(
+                    &meta.meta.file,
+                    meta.meta.pos,
+                    Level::Error,
+                    format!("duplicate rule id `{}`", meta.meta.id),
+                    None,
+                ));
                 continue;
             }
             exceptions.extend(added.remove(&meta.meta.id).unwrap_or_default());
@@ -685,7 +819,8 @@ impl Gathered {
                 Ok(output) => {
                     let mut m = meta.meta;
                     m.output = output;
-                    let captures = crate::compile::captures(compiled_steps.iter().map(|s| &s.cond), compiled_steps.len());
+                    let captures =
+                        crate::compile::captures(compiled_steps.iter().map(|s| &s.cond), compiled_steps.len());
                     set.sequences.push(Sequence {
                         meta: m,
                         steps: compiled_steps,
@@ -697,7 +832,12 @@ impl Gathered {
                     });
                 }
                 Err((offset, msg)) => {
-                    let e = CompileError { origin: meta.output_origin, span: offset..offset, message: format!("output: {msg}"), hint: None };
+                    let e = CompileError {
+                        origin: meta.output_origin,
+                        span: offset..offset,
+                        message: format!("output: {msg}"),
+                        hint: None,
+                    };
                     errors.push(self.located(&e));
                 }
             }

@@ -67,7 +67,11 @@ impl StrTest {
         let key = format!("{insensitive}:{values:?}");
         // Building from literal byte patterns cannot fail below the default
         // size limits; fall back to a regex alternation if it ever does.
-        match AhoCorasickBuilder::new().ascii_case_insensitive(insensitive).match_kind(MatchKind::Standard).build(values) {
+        match AhoCorasickBuilder::new()
+            .ascii_case_insensitive(insensitive)
+            .match_kind(MatchKind::Standard)
+            .build(values)
+        {
             Ok(ac) => StrTest::Contains(ac, key),
             Err(_) => {
                 let alt = values.iter().map(|v| regex::escape(v)).collect::<Vec<_>>().join("|");
@@ -90,12 +94,12 @@ impl StrTest {
             StrTest::Contains(ac, _) => ac.is_match(s),
             StrTest::StartsWith(v) => v.iter().any(|p| s.starts_with(&**p)),
             StrTest::EndsWith(v) => v.iter().any(|p| s.ends_with(&**p)),
-            StrTest::IStartsWith(v) => v.iter().any(|p| {
-                s.len() >= p.len() && s.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes())
-            }),
-            StrTest::IEndsWith(v) => v.iter().any(|p| {
-                s.len() >= p.len() && s.as_bytes()[s.len() - p.len()..].eq_ignore_ascii_case(p.as_bytes())
-            }),
+            StrTest::IStartsWith(v) => {
+                v.iter().any(|p| s.len() >= p.len() && s.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes()))
+            }
+            StrTest::IEndsWith(v) => v
+                .iter()
+                .any(|p| s.len() >= p.len() && s.as_bytes()[s.len() - p.len()..].eq_ignore_ascii_case(p.as_bytes())),
             StrTest::Regex(r) => r.is_match(s),
         }
     }

@@ -159,7 +159,9 @@ impl SeqState {
         let sig = signature(seq, key, &partial.events);
         partial.signature = Some(sig.clone());
         if let Some((other, other_gen)) = self.by_signature.insert(sig, (slot, gen)) {
-            if (other, other_gen) != (slot, gen) && matches!(self.slots.get(other), Some(Some((g, _))) if *g == other_gen) {
+            if (other, other_gen) != (slot, gen)
+                && matches!(self.slots.get(other), Some(Some((g, _))) if *g == other_gen)
+            {
                 self.release(other);
             }
         }

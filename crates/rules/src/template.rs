@@ -39,8 +39,9 @@ impl Template {
                     let rest = &text[i + 1..];
                     let Some(end) = rest.find('}') else { return Err((i, "unclosed `{`".into())) };
                     let name = rest[..end].trim();
-                    let (def, arg) = crate::compile::resolve_field(name, &(0..0), 0)
-                        .map_err(|e| (i + 1, format!("{}{}", e.message, e.hint.map(|h| format!(" ({h})")).unwrap_or_default())))?;
+                    let (def, arg) = crate::compile::resolve_field(name, &(0..0), 0).map_err(|e| {
+                        (i + 1, format!("{}{}", e.message, e.hint.map(|h| format!(" ({h})")).unwrap_or_default()))
+                    })?;
                     if !lit.is_empty() {
                         parts.push(Part::Lit(std::mem::take(&mut lit)));
                     }

@@ -91,7 +91,8 @@ fn matches_rule(rule: &Rule, preds: &Predicates, events: &[Event]) -> bool {
     let mut cache = Cache::default();
     events.iter().any(|ev| {
         cache.reset(preds.preds.len());
-        eval(&rule.cond, ev, preds, &mut cache, &[]) && !rule.exceptions.iter().any(|(_, e)| eval(e, ev, preds, &mut cache, &[]))
+        eval(&rule.cond, ev, preds, &mut cache, &[])
+            && !rule.exceptions.iter().any(|(_, e)| eval(e, ev, preds, &mut cache, &[]))
     })
 }
 

@@ -104,9 +104,9 @@ impl Node {
             },
             Value::Scalar(s, _) => J::String(s.clone()),
             Value::Seq(v) => J::Array(v.iter().map(Node::to_json).collect()),
-            Value::Map(m) => J::Object(
-                m.iter().map(|(k, v)| (k.as_str().unwrap_or_default().to_string(), v.to_json())).collect(),
-            ),
+            Value::Map(m) => {
+                J::Object(m.iter().map(|(k, v)| (k.as_str().unwrap_or_default().to_string(), v.to_json())).collect())
+            }
         }
     }
 }
@@ -214,7 +214,10 @@ pub fn locate(source: &str, node: &Node, offset: usize) -> Pos {
             let before = &text[..offset.min(text.len())];
             match before.rfind('\n') {
                 None => Pos { line: node.pos.line, col: node.pos.col + 1 + before.chars().count() },
-                Some(nl) => Pos { line: node.pos.line + before.matches('\n').count(), col: before[nl + 1..].chars().count() + 1 },
+                Some(nl) => Pos {
+                    line: node.pos.line + before.matches('\n').count(),
+                    col: before[nl + 1..].chars().count() + 1,
+                },
             }
         }
         Style::Block => {
@@ -247,7 +250,8 @@ mod tests {
 
     #[test]
     fn positions_of_nodes_and_offsets() {
-        let src = "- rule: a\n  condition: kind == exec and x\n- rule: b\n  condition: >\n    kind == exec\n    and bad\n";
+        let src =
+            "- rule: a\n  condition: kind == exec and x\n- rule: b\n  condition: >\n    kind == exec\n    and bad\n";
         let docs = parse(src).unwrap();
         let items = docs[0].as_seq().unwrap();
         let cond = items[0].get("condition").unwrap();
