@@ -160,24 +160,24 @@ pub const PER_PROCESS_IMAGE: &[&str] = &[
 ];
 
 macro_rules! field {
-    ($name:literal, $ty:ident, $kinds:expr, $doc:literal, $visit:expr) => {
-        FieldDef {
-            name: $name,
-            ty: FieldType::$ty,
-            multi: false,
-            kinds: $kinds,
-            arg: ArgKind::None,
-            doc: $doc,
-            visit: $visit,
-        }
-    };
-    ($name:literal, $ty:ident, multi, $arg:ident, $kinds:expr, $doc:literal, $visit:expr) => {
+    ($name:expr, $ty:ident, multi, $arg:ident, $kinds:expr, $doc:expr, $visit:expr) => {
         FieldDef {
             name: $name,
             ty: FieldType::$ty,
             multi: true,
             kinds: $kinds,
             arg: ArgKind::$arg,
+            doc: $doc,
+            visit: $visit,
+        }
+    };
+    ($name:expr, $ty:ident, $kinds:expr, $doc:expr, $visit:expr) => {
+        FieldDef {
+            name: $name,
+            ty: FieldType::$ty,
+            multi: false,
+            kinds: $kinds,
+            arg: ArgKind::None,
             doc: $doc,
             visit: $visit,
         }
@@ -198,42 +198,28 @@ macro_rules! body {
 macro_rules! addr_fields {
     ($prefix:literal, $kinds:expr, $get:ident, $what:literal) => {
         [
-            FieldDef {
-                name: concat!($prefix, ".family"),
-                ty: FieldType::Str,
-                multi: false,
-                kinds: Some($kinds),
-                arg: ArgKind::None,
-                doc: concat!($what, ": inet, inet6, unix, other"),
-                visit: |ev, _, f| emit($get(ev).map(|a| Value::Str(addr_family(a))), f),
-            },
-            FieldDef {
-                name: concat!($prefix, ".ip"),
-                ty: FieldType::Ip,
-                multi: false,
-                kinds: Some($kinds),
-                arg: ArgKind::None,
-                doc: concat!($what, ": address"),
-                visit: |ev, _, f| emit($get(ev).and_then(addr_ip), f),
-            },
-            FieldDef {
-                name: concat!($prefix, ".port"),
-                ty: FieldType::Int,
-                multi: false,
-                kinds: Some($kinds),
-                arg: ArgKind::None,
-                doc: concat!($what, ": port"),
-                visit: |ev, _, f| emit($get(ev).and_then(addr_port), f),
-            },
-            FieldDef {
-                name: concat!($prefix, ".path"),
-                ty: FieldType::Str,
-                multi: false,
-                kinds: Some($kinds),
-                arg: ArgKind::None,
-                doc: concat!($what, ": unix socket path"),
-                visit: |ev, _, f| emit($get(ev).and_then(addr_path), f),
-            },
+            field!(
+                concat!($prefix, ".family"),
+                Str,
+                Some($kinds),
+                concat!($what, ": inet, inet6, unix, other"),
+                |ev, _, f| { emit($get(ev).map(|a| Value::Str(addr_family(a))), f) }
+            ),
+            field!(concat!($prefix, ".ip"), Ip, Some($kinds), concat!($what, ": address"), |ev, _, f| emit(
+                $get(ev).and_then(addr_ip),
+                f
+            )),
+            field!(concat!($prefix, ".port"), Int, Some($kinds), concat!($what, ": port"), |ev, _, f| emit(
+                $get(ev).and_then(addr_port),
+                f
+            )),
+            field!(
+                concat!($prefix, ".path"),
+                Str,
+                Some($kinds),
+                concat!($what, ": unix socket path"),
+                |ev, _, f| emit($get(ev).and_then(addr_path), f)
+            ),
         ]
     };
 }

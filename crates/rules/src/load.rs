@@ -272,10 +272,9 @@ pub fn load(sources: &[Source]) -> RuleSet {
     g.compile()
 }
 
-const RULE_KEYS: &[&str] = &[
-    "rule",
+/// Keys every rule and sequence may have, besides its own.
+const COMMON_KEYS: &[&str] = &[
     "description",
-    "condition",
     "severity",
     "mitre",
     "tags",
@@ -290,26 +289,8 @@ const RULE_KEYS: &[&str] = &[
     "references",
     "status",
 ];
-const SEQUENCE_KEYS: &[&str] = &[
-    "sequence",
-    "description",
-    "steps",
-    "by",
-    "within",
-    "severity",
-    "mitre",
-    "tags",
-    "output",
-    "enabled",
-    "action",
-    "exceptions",
-    "tests",
-    "title",
-    "author",
-    "source",
-    "references",
-    "status",
-];
+const RULE_KEYS: &[&str] = &["rule", "condition"];
+const SEQUENCE_KEYS: &[&str] = &["sequence", "steps", "by", "within"];
 
 impl Gathered {
     fn err(&mut self, file: &str, pos: Pos, message: impl Into<String>, hint: Option<&str>) {
@@ -479,11 +460,12 @@ impl Gathered {
         }
     }
 
-    fn check_keys(&mut self, file: &str, item: &Node, allowed: &[&str]) {
+    fn check_keys(&mut self, file: &str, item: &Node, own: &[&str]) {
         for (k, _) in item.as_map().unwrap_or_default() {
             let key = k.as_str().unwrap_or_default();
-            if !allowed.contains(&key) {
-                self.err(file, k.pos, format!("unknown key `{key}`"), Some(&format!("keys: {}", allowed.join(", "))));
+            if !own.contains(&key) && !COMMON_KEYS.contains(&key) {
+                let keys = own.iter().chain(COMMON_KEYS).copied().collect::<Vec<_>>().join(", ");
+                self.err(file, k.pos, format!("unknown key `{key}`"), Some(&format!("keys: {keys}")));
             }
         }
     }
