@@ -17,6 +17,7 @@ pub mod kernel;
 pub mod kill;
 pub mod load;
 pub mod matcher;
+mod ruleset;
 mod sequence;
 pub mod template;
 pub mod testing;
