@@ -284,7 +284,8 @@ pub fn parse_interval(text: &str) -> Result<Option<Duration>, String> {
         return Ok(None);
     }
     let (digits, unit) = t.find(|c: char| !c.is_ascii_digit()).map_or((t, ""), |i| t.split_at(i));
-    let n: u64 = digits.parse().map_err(|_| "expected a number with s, m, h or d (e.g. \"1h\"), or \"off\"".to_string())?;
+    let n: u64 =
+        digits.parse().map_err(|_| "expected a number with s, m, h or d (e.g. \"1h\"), or \"off\"".to_string())?;
     let secs = match unit {
         "" | "s" => Some(n),
         "m" => n.checked_mul(60),

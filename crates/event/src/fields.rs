@@ -159,6 +159,19 @@ pub const PER_PROCESS_IMAGE: &[&str] = &[
     "process.ancestors.cmdline",
 ];
 
+/// String fields with a handful of values (`file.reason` is mostly
+/// `write`): poor keys for filing rules by value.
+pub const FEW_VALUES: &[&str] = &[
+    "file.reason",
+    "file.flags_names",
+    "file.syscall",
+    "event.syscall",
+    "net.socket_type",
+    "net.protocol",
+    "container.runtime",
+    "process.user",
+];
+
 macro_rules! field {
     ($name:expr, $ty:ident, multi, $arg:ident, $kinds:expr, $doc:expr, $visit:expr) => {
         FieldDef {
@@ -702,6 +715,12 @@ mod tests {
             assert!(field(name).is_some(), "{name}");
         }
         assert_eq!(similar("process.nmae").first(), Some(&"process.name"));
+        for name in PER_PROCESS_IMAGE.iter().chain(FEW_VALUES) {
+            assert!(field(name).is_some(), "{name} is listed but not a field");
+        }
+        for name in FEW_VALUES {
+            assert_eq!(field(name).map(|f| f.ty), Some(FieldType::Str), "{name}");
+        }
     }
 
     #[test]

@@ -14,9 +14,9 @@
 
 mod alert;
 pub mod body;
+mod de;
 mod derived;
 pub mod fields;
-mod de;
 pub mod intern;
 mod json;
 pub mod kind;

@@ -152,7 +152,15 @@ fn list(set: &RuleSet, format: &str) -> ExitCode {
         for (m, ty, kinds) in &rows {
             let action = if m.action == rules::ActionKind::Kill { "kill" } else { "alert" };
             let id = if m.enabled { m.id.clone() } else { format!("{} (off)", m.id) };
-            println!("{:<40} {:<8} {:<9} {:<18} {:<6} {}", id, m.severity.to_string(), ty, m.mitre.join(","), action, kinds);
+            println!(
+                "{:<40} {:<8} {:<9} {:<18} {:<6} {}",
+                id,
+                m.severity.to_string(),
+                ty,
+                m.mitre.join(","),
+                action,
+                kinds
+            );
         }
         eprintln!("{} rules, {} sequences", set.rules.len(), set.sequences.len());
     }

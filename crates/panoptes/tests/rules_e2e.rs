@@ -161,7 +161,8 @@ fn shadow_read_by_an_odd_process_is_detected() {
     std::fs::copy("/bin/cat", &copy).unwrap();
     detached(&format!("{} /etc/shadow >/dev/null", copy.display()));
     let exe = copy.display().to_string();
-    let alert = expect_within_a_second(&w, "shadow_file_read_by_unusual_process", |a| a["process"]["exe"] == exe.as_str());
+    let alert =
+        expect_within_a_second(&w, "shadow_file_read_by_unusual_process", |a| a["process"]["exe"] == exe.as_str());
     assert_eq!(alert["events"][0]["file"]["path"], "/etc/shadow");
     std::fs::remove_file(&copy).unwrap();
     w.run.stop();
@@ -177,7 +178,8 @@ fn setuid_chmod_is_detected() {
     std::fs::copy("/bin/true", &file).unwrap();
     detached(&format!("chmod u+s {}", file.display()));
     let path = file.display().to_string();
-    let alert = expect_within_a_second(&w, "setuid_setgid_bit_set", |a| a["events"][0]["file"]["path"] == path.as_str());
+    let alert =
+        expect_within_a_second(&w, "setuid_setgid_bit_set", |a| a["events"][0]["file"]["path"] == path.as_str());
     assert_eq!(alert["events"][0]["file"]["mode_octal"].as_str().map(|m| m.contains("4")), Some(true));
     std::fs::remove_file(&file).unwrap();
     w.run.stop();
@@ -201,7 +203,8 @@ fn nsenter_in_a_container_is_detected_with_the_container() {
         .unwrap();
     // Whether the join succeeds depends on the host's LSMs; the attempt is what is detected.
     eprintln!("nsenter in container: {} {}", out.status, String::from_utf8_lossy(&out.stderr));
-    let alert = expect_within_a_second(&w, "container_escape_tool_executed", |a| a["container"]["name"] == name.as_str());
+    let alert =
+        expect_within_a_second(&w, "container_escape_tool_executed", |a| a["container"]["name"] == name.as_str());
     assert_eq!(alert["container"]["image"], IMAGE);
     assert_eq!(alert["container"]["runtime"], "docker");
     w.run.stop();
@@ -319,7 +322,10 @@ fn sigma_rules_do_not_flood_on_ordinary_activity() {
     assert!(mine.len() <= 5, "flood: {} alerts: {ids:#?}", mine.len());
     // An imported rule's alert credits its author.
     for a in &mine {
-        assert!(a["rule"]["source"].as_str().unwrap().starts_with("sigma:") || a["rule"]["source"].as_str().unwrap().starts_with("defaults/"));
+        assert!(
+            a["rule"]["source"].as_str().unwrap().starts_with("sigma:")
+                || a["rule"]["source"].as_str().unwrap().starts_with("defaults/")
+        );
     }
     let out = w.run.stop();
     assert!(out.stderr.contains("rules loaded"), "{}", out.stderr);
@@ -352,7 +358,8 @@ fn replay_of_a_recording_raises_the_same_alerts_and_never_kills() {
     drop(f);
     let out = Command::new(BIN).args(["replay", rec.to_str().unwrap(), "--output", "jsonl=-"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let lines: Vec<Value> = BufReader::new(&out.stdout[..]).lines().map(|l| serde_json::from_str(&l.unwrap()).unwrap()).collect();
+    let lines: Vec<Value> =
+        BufReader::new(&out.stdout[..]).lines().map(|l| serde_json::from_str(&l.unwrap()).unwrap()).collect();
     assert!(lines.iter().any(|a| a["kind"] == "alert" && a["rule"]["id"] == "setuid_setgid_bit_set"), "{lines:?}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("decode") && stderr.contains("rules:"), "{stderr}");

@@ -34,8 +34,48 @@ fn main() {
                 out.clear();
             }
         }
+        if std::env::var_os("EVALS").is_some() && engine.stats().rule_evaluations > 0 {
+            let ids: Vec<_> =
+                engine.rules().rules.iter().filter(|r| r.meta.enabled).map(|r| r.meta.id.clone()).collect();
+            if ids.len() == 1 {
+                println!("{} evaluations: {}", engine.stats().rule_evaluations, ids[0]);
+            }
+        }
         t.elapsed().as_secs_f64() / repeat as f64
     };
+    if std::env::var_os("INDEX").is_some() {
+        let engine = Engine::new(load(&sources), EngineOptions { actions: false, ..Default::default() });
+        for sc in &engine.rules().preds.scanners {
+            println!("scanner {} {:?}: {} needles, {:?}", sc.field.name, sc.arg, sc.needles, sc.per_process);
+        }
+        for (kind, filed, rest) in engine.index_summary() {
+            println!("{kind:?}: {filed} filed, {rest} for every event: {:?}", engine.unfiled(kind));
+            println!("    keys: {}", engine.index_keys(kind));
+        }
+    }
+    if std::env::var_os("BY_KIND").is_some() {
+        let mut engine = Engine::new(load(&sources), EngineOptions { actions: false, ..Default::default() });
+        let mut out = Vec::new();
+        let mut per: std::collections::BTreeMap<String, (u64, f64, usize, u64)> = Default::default();
+        for ev in &events {
+            let evals = engine.stats().rule_evaluations;
+            let t = Instant::now();
+            engine.process(ev, &mut out);
+            let e = per.entry(format!("{:?}", ev.kind())).or_default();
+            e.0 += 1;
+            e.1 += t.elapsed().as_secs_f64();
+            e.2 += out.len();
+            e.3 += engine.stats().rule_evaluations - evals;
+            out.clear();
+        }
+        for (k, (n, t, a, evals)) in per {
+            let ns = t * 1e9 / n as f64;
+            println!(
+                "{k:>12}: {n:>7} events, {ns:>6.0} ns/event, {:.1} rules/event, {a} alerts",
+                evals as f64 / n as f64
+            );
+        }
+    }
     let total = time_all(load(&sources));
     println!("{} events, {} rules: {:.0} ns/event", events.len(), ids.len(), total * 1e9 / events.len() as f64);
     if std::env::var_os("TOTAL_ONLY").is_some() {

@@ -561,8 +561,9 @@ fn build_test(def: &'static FieldDef, op: Op, values: &[Val], origin: usize) -> 
     }
 }
 
-/// Needles for `contains` (exact) and globs (the longest literal run of
-/// each alternative, when every alternative has one of 3+ bytes).
+/// Needles for `contains` (exact), prefixes and suffixes (when every value
+/// has 3+ bytes) and globs (the longest literal run of each alternative,
+/// when every alternative has one of 3+ bytes).
 fn needles_of(op: Op, values: &[Val]) -> Option<Needles> {
     let texts: Vec<&str> = values.iter().map(|v| v.text.as_str()).collect();
     match op {
@@ -574,6 +575,16 @@ fn needles_of(op: Op, values: &[Val]) -> Option<Needles> {
             insensitive: op == Op::IContains,
             exact: true,
         }),
+        // A prefix or suffix is also a substring: a precondition found by
+        // the shared scan (and a key for the rule index).
+        Op::StartsWith | Op::EndsWith | Op::IStartsWith | Op::IEndsWith => {
+            let insensitive = matches!(op, Op::IStartsWith | Op::IEndsWith);
+            texts.iter().all(|t| t.len() >= 3).then(|| Needles {
+                texts: texts.iter().map(|t| if insensitive { t.to_ascii_lowercase() } else { t.to_string() }).collect(),
+                insensitive,
+                exact: false,
+            })
+        }
         Op::Glob | Op::IGlob => {
             let runs: Option<Vec<String>> = texts.iter().map(|t| longest_literal(t).filter(|r| r.len() >= 3)).collect();
             runs.map(|runs| Needles {

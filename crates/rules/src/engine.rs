@@ -26,11 +26,14 @@ pub struct EngineOptions {
     pub actions: bool,
     /// Partial sequence matches kept per sequence.
     pub max_partials: usize,
+    /// File rules under the keys they need (off: every rule of a kind meets
+    /// every event of it; for comparisons in tests and benchmarks).
+    pub index: bool,
 }
 
 impl Default for EngineOptions {
     fn default() -> Self {
-        EngineOptions { burst: 5, window: Duration::from_secs(60), actions: true, max_partials: 4096 }
+        EngineOptions { burst: 5, window: Duration::from_secs(60), actions: true, max_partials: 4096, index: true }
     }
 }
 
@@ -92,7 +95,11 @@ impl Engine {
                 }
             }
         }
-        let by_kind: Vec<NameIndex> = per_kind.iter().map(|rules| NameIndex::build(rules, &set.preds)).collect();
+        let by_kind: Vec<NameIndex> = EventKind::ALL
+            .iter()
+            .zip(&per_kind)
+            .map(|(kind, rules)| NameIndex::build(*kind, rules, &set.preds, opts.index))
+            .collect();
         for (i, seq) in set.sequences.iter().enumerate().filter(|(_, s)| s.meta.enabled) {
             let kinds = seq.steps.iter().fold(0, |m, s| m | s.kinds);
             for kind in EventKind::ALL {
@@ -139,6 +146,11 @@ impl Engine {
             .collect()
     }
 
+    /// What the index of `kind` looks up (for tuning and tests).
+    pub fn index_keys(&self, kind: EventKind) -> String {
+        self.by_kind[kind as usize].describe()
+    }
+
     /// Ids of the rules of `kind` that run for every event of it.
     pub fn unfiled(&self, kind: EventKind) -> Vec<&str> {
         self.by_kind[kind as usize].unfiled().iter().map(|r| self.set.rules[*r as usize].meta.id.as_str()).collect()
@@ -160,7 +172,7 @@ impl Engine {
         self.cache.reset(self.set.preds.preds.len());
         let preds = &self.set.preds;
         let mut hits: Vec<(u32, bool, Vec<Event>)> = Vec::new();
-        for &r in self.by_kind[kind].candidates(ev, &mut self.candidates) {
+        for &r in self.by_kind[kind].candidates(ev, &mut self.candidates, preds, &mut self.cache) {
             let rule = &self.set.rules[r as usize];
             self.stats.rule_evaluations += 1;
             if eval(&rule.cond, ev, preds, &mut self.cache, &[])

@@ -18,8 +18,12 @@ pub struct Cache {
     slots: Vec<(u32, bool)>,
     /// Per scanner: the generation it ran in and the needles found.
     scans: Vec<(u32, Vec<u64>)>,
-    /// Scans of per-process-image values, by (scanner, exec id).
-    per_process: HashMap<Box<str>, Vec<(u32, Vec<u64>)>, foldhash::fast::RandomState>,
+    /// Scans of per-process-image values: exec id → slot in `images`.
+    per_process: HashMap<Box<str>, usize, foldhash::fast::RandomState>,
+    /// Per process image: (scanner, needles found) of each scan made.
+    images: Vec<Vec<(u32, Vec<u64>)>>,
+    /// This event's slot in `images`, looked up once per event.
+    image: (u32, usize),
 }
 
 /// Cached per-process scans kept at most (then the cache starts over).
@@ -35,8 +39,32 @@ impl Cache {
         if self.generation == 0 {
             self.slots.iter_mut().for_each(|s| *s = (0, false));
             self.scans.iter_mut().for_each(|s| s.0 = 0);
+            self.image.0 = 0;
             self.generation = 1;
         }
+    }
+}
+
+impl Cache {
+    /// The slot of this event's process image in `images` (made if new).
+    fn image_slot(&mut self, exec_id: &str) -> usize {
+        if self.image.0 == self.generation {
+            return self.image.1;
+        }
+        let slot = match self.per_process.get(exec_id) {
+            Some(&slot) => slot,
+            None => {
+                if self.per_process.len() >= PER_PROCESS_MAX {
+                    self.per_process.clear();
+                    self.images.clear();
+                }
+                self.images.push(Vec::new());
+                self.per_process.insert(exec_id.into(), self.images.len() - 1);
+                self.images.len() - 1
+            }
+        };
+        self.image = (self.generation, slot);
+        slot
     }
 }
 
@@ -95,10 +123,18 @@ pub fn eval(e: &Expr, ev: &Event, preds: &Predicates, cache: &mut Cache, steps: 
     }
 }
 
-/// Whether one of the predicate's needles occurs in its field, scanning
-/// the field once per event for every predicate that shares the scanner.
+/// Whether one of the predicate's needles occurs in its field.
 fn needle_found(pf: &Prefilter, ev: &Event, preds: &Predicates, cache: &mut Cache) -> bool {
-    let s = pf.scanner as usize;
+    let bits = scan_bits(pf.scanner, ev, preds, cache);
+    pf.words.iter().any(|&(w, mask)| bits.get(w as usize).is_some_and(|found| found & mask != 0))
+}
+
+/// The needles of scanner `s` found in `ev` (bit `i` = needle `i`),
+/// scanning the field once per event for every predicate and index that
+/// shares the scanner, and once per process image for what is fixed per
+/// image.
+pub fn scan_bits<'c>(s: u32, ev: &Event, preds: &Predicates, cache: &'c mut Cache) -> &'c [u64] {
+    let s = s as usize;
     if cache.scans.len() <= s {
         cache.scans.resize_with(preds.scanners.len().max(s + 1), || (0, Vec::new()));
     }
@@ -112,8 +148,8 @@ fn needle_found(pf: &Prefilter, ev: &Event, preds: &Predicates, cache: &mut Cach
         match exec_id {
             None => scan(scanner, &mut bits, &mut |f| (scanner.field.visit)(ev, &scanner.arg, f)),
             Some(id) => {
-                let cached = cache.per_process.get(id).and_then(|v| v.iter().find(|(sc, _)| *sc == pf.scanner));
-                match cached {
+                let slot = cache.image_slot(id);
+                match cache.images[slot].iter().find(|(sc, _)| *sc as usize == s) {
                     Some((_, found)) => bits.copy_from_slice(found),
                     None => {
                         match scanner.per_process {
@@ -122,15 +158,7 @@ fn needle_found(pf: &Prefilter, ev: &Event, preds: &Predicates, cache: &mut Cach
                             }
                             _ => scan(scanner, &mut bits, &mut |f| (scanner.field.visit)(ev, &scanner.arg, f)),
                         }
-                        if cache.per_process.len() >= PER_PROCESS_MAX {
-                            cache.per_process.clear();
-                        }
-                        match cache.per_process.get_mut(id) {
-                            Some(v) => v.push((pf.scanner, bits.clone())),
-                            None => {
-                                cache.per_process.insert(id.into(), vec![(pf.scanner, bits.clone())]);
-                            }
-                        }
+                        cache.images[slot].push((s as u32, bits.clone()));
                     }
                 }
                 if scanner.per_process == PerProcess::Split {
@@ -140,8 +168,7 @@ fn needle_found(pf: &Prefilter, ev: &Event, preds: &Predicates, cache: &mut Cach
         }
         cache.scans[s] = (cache.generation, bits);
     }
-    let bits = &cache.scans[s].1;
-    pf.words.iter().any(|&(w, mask)| bits.get(w as usize).is_some_and(|found| found & mask != 0))
+    &cache.scans[s].1
 }
 
 /// Sets the bit of every needle found in the values `visit` yields.

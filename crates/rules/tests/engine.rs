@@ -11,7 +11,8 @@ fn ev(v: serde_json::Value) -> Event {
 
 fn engine(text: &str) -> Engine {
     let set = load(&[Source::text("t.yml", text)]);
-    let errors: Vec<String> = set.diagnostics.iter().filter(|d| d.level == Level::Error).map(|d| d.to_string()).collect();
+    let errors: Vec<String> =
+        set.diagnostics.iter().filter(|d| d.level == Level::Error).map(|d| d.to_string()).collect();
     assert!(errors.is_empty(), "{errors:#?}");
     Engine::new(set, EngineOptions { actions: false, ..EngineOptions::default() })
 }
@@ -75,10 +76,16 @@ fn rules_fire_with_messages_and_metadata() {
     assert_eq!(j["process"]["pid"], 10);
 
     out.clear();
-    e.process(&ev(json!({"kind":"exec","process":{"exe":"/usr/bin/bash","ancestors":[{"pid":9,"exe":"/usr/bin/sshd"}]}})), &mut out);
+    e.process(
+        &ev(json!({"kind":"exec","process":{"exe":"/usr/bin/bash","ancestors":[{"pid":9,"exe":"/usr/bin/sshd"}]}})),
+        &mut out,
+    );
     e.process(&ev(json!({"kind":"file_chmod","file":{"path":"/tmp/x","mode":0o4755,"result":0}})), &mut out);
     e.process(&ev(json!({"kind":"file_chmod","file":{"path":"/tmp/y","mode":0o755,"result":0}})), &mut out);
-    e.process(&ev(json!({"kind":"file_open","process":{"exe":"/usr/bin/cat"},"file":{"path":"/etc/shadow"}})), &mut out);
+    e.process(
+        &ev(json!({"kind":"file_open","process":{"exe":"/usr/bin/cat"},"file":{"path":"/etc/shadow"}})),
+        &mut out,
+    );
     e.process(&ev(json!({"kind":"file_open","process":{"exe":"/bin/login"},"file":{"path":"/etc/shadow"}})), &mut out);
     let ids: Vec<&str> = out.iter().map(|a| a.rule.id.as_str()).collect();
     assert_eq!(ids, ["setuid_chmod", "shadow_read"]);
@@ -90,25 +97,43 @@ fn sequences_follow_lineage_and_expire() {
     let mut out = Vec::new();
     let s = 1_000_000_000u64;
     // curl (child of the shell 100) writes /tmp/p; the shell's other child runs it.
-    e.process(&ev(json!({"kind":"file_open","time_boot_ns":s,"process":{"pid":101,"exec_id":"c","exe":"/usr/bin/curl",
-        "ancestors":[{"pid":100,"exec_id":"sh"}]},"file":{"path":"/tmp/p","reason":"write"}})), &mut out);
-    e.process(&ev(json!({"kind":"exec","time_boot_ns":2*s,"process":{"pid":102,"exec_id":"r","exe":"/tmp/p",
-        "ancestors":[{"pid":100,"exec_id":"sh"}]},"exec":{"file":"/tmp/other"}})), &mut out);
+    e.process(
+        &ev(json!({"kind":"file_open","time_boot_ns":s,"process":{"pid":101,"exec_id":"c","exe":"/usr/bin/curl",
+        "ancestors":[{"pid":100,"exec_id":"sh"}]},"file":{"path":"/tmp/p","reason":"write"}})),
+        &mut out,
+    );
+    e.process(
+        &ev(json!({"kind":"exec","time_boot_ns":2*s,"process":{"pid":102,"exec_id":"r","exe":"/tmp/p",
+        "ancestors":[{"pid":100,"exec_id":"sh"}]},"exec":{"file":"/tmp/other"}})),
+        &mut out,
+    );
     assert!(out.is_empty(), "a different file must not complete it");
-    e.process(&ev(json!({"kind":"exec","time_boot_ns":3*s,"process":{"pid":103,"exec_id":"r2","exe":"/tmp/p",
-        "ancestors":[{"pid":100,"exec_id":"sh"}]},"exec":{"file":"/tmp/p"}})), &mut out);
+    e.process(
+        &ev(json!({"kind":"exec","time_boot_ns":3*s,"process":{"pid":103,"exec_id":"r2","exe":"/tmp/p",
+        "ancestors":[{"pid":100,"exec_id":"sh"}]},"exec":{"file":"/tmp/p"}})),
+        &mut out,
+    );
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].rule.id, "dropped_then_run");
     assert_eq!(out[0].events.len(), 2);
     assert_eq!(out[0].message, "/tmp/p ran the file /tmp/p written earlier");
     // An unrelated lineage does not complete it, and the window expires.
     out.clear();
-    e.process(&ev(json!({"kind":"file_open","time_boot_ns":4*s,"process":{"pid":201,"exec_id":"w",
-        "ancestors":[{"pid":200,"exec_id":"sh2"}]},"file":{"path":"/tmp/q","reason":"write"}})), &mut out);
-    e.process(&ev(json!({"kind":"exec","time_boot_ns":5*s,"process":{"pid":301,"exec_id":"x",
-        "ancestors":[{"pid":300,"exec_id":"other"}]},"exec":{"file":"/tmp/q"}})), &mut out);
-    e.process(&ev(json!({"kind":"exec","time_boot_ns":20*s,"process":{"pid":202,"exec_id":"late",
-        "ancestors":[{"pid":200,"exec_id":"sh2"}]},"exec":{"file":"/tmp/q"}})), &mut out);
+    e.process(
+        &ev(json!({"kind":"file_open","time_boot_ns":4*s,"process":{"pid":201,"exec_id":"w",
+        "ancestors":[{"pid":200,"exec_id":"sh2"}]},"file":{"path":"/tmp/q","reason":"write"}})),
+        &mut out,
+    );
+    e.process(
+        &ev(json!({"kind":"exec","time_boot_ns":5*s,"process":{"pid":301,"exec_id":"x",
+        "ancestors":[{"pid":300,"exec_id":"other"}]},"exec":{"file":"/tmp/q"}})),
+        &mut out,
+    );
+    e.process(
+        &ev(json!({"kind":"exec","time_boot_ns":20*s,"process":{"pid":202,"exec_id":"late",
+        "ancestors":[{"pid":200,"exec_id":"sh2"}]},"exec":{"file":"/tmp/q"}})),
+        &mut out,
+    );
     assert!(out.is_empty());
 }
 
@@ -116,7 +141,13 @@ fn sequences_follow_lineage_and_expire() {
 fn rate_limit_suppresses_and_reports_counts() {
     let mut e = Engine::new(
         load(&[Source::text("t.yml", RULES)]),
-        EngineOptions { burst: 2, window: std::time::Duration::from_secs(60), actions: false, max_partials: 16 },
+        EngineOptions {
+            burst: 2,
+            window: std::time::Duration::from_secs(60),
+            actions: false,
+            max_partials: 16,
+            index: true,
+        },
     );
     let mut out = Vec::new();
     for i in 0..10u64 {
@@ -149,7 +180,8 @@ fn errors_have_file_line_column_and_other_rules_still_load() {
     let text = "- rule: good\n  condition: kind == exec\n- rule: bad\n  condition: kind == exec and process.nmae == x\n- rule: bad2\n  condition: >\n    kind == exec and\n    exec.result == zero\n- rule: bad3\n  condition: kind == exec\n  severity: huge\n- rule: good\n  condition: kind == exit\n- rule: typo\n  conditon: kind == exec\n";
     let set = load(&[Source::text("my.yml", text)]);
     let msgs: Vec<String> = set.diagnostics.iter().map(|d| d.to_string()).collect();
-    let find = |s: &str| msgs.iter().find(|m| m.contains(s)).cloned().unwrap_or_else(|| panic!("no `{s}` in {msgs:#?}"));
+    let find =
+        |s: &str| msgs.iter().find(|m| m.contains(s)).cloned().unwrap_or_else(|| panic!("no `{s}` in {msgs:#?}"));
     assert!(find("unknown field `process.nmae`").starts_with("my.yml:4:31: error:"), "{msgs:#?}");
     assert!(find("did you mean").contains("process.name"));
     assert!(find("is not a number").starts_with("my.yml:8:20: error:"), "{msgs:#?}");
@@ -205,7 +237,10 @@ fn references_compare_with_not_equal_and_partials_are_deduplicated() {
     let mut out = Vec::new();
     let s = 1_000_000u64;
     for (i, exe) in ["/bin/id", "/bin/id", "/bin/id", "/bin/uname"].iter().enumerate() {
-        e.process(&ev(json!({"kind":"exec","time_boot_ns": s * i as u64,"process":{"pid":7,"exec_id":"p7","exe":exe}})), &mut out);
+        e.process(
+            &ev(json!({"kind":"exec","time_boot_ns": s * i as u64,"process":{"pid":7,"exec_id":"p7","exe":exe}})),
+            &mut out,
+        );
     }
     // id, id (same name: no), id (no), uname (differs from id): one alert,
     // although three partials started with `id` (kept once).

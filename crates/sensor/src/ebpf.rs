@@ -231,7 +231,9 @@ fn write_kill_list(bpf: &mut Ebpf, files: &[std::path::PathBuf]) -> Result<(), E
                 let key = KillKey { dev: kernel_dev(meta.dev()), ino: meta.ino() };
                 hash.insert(key, 1, 0).map_err(|e| EbpfError::Map("kill_exec", e.to_string()))?;
             }
-            Err(e) => tracing::warn!(file = %file.display(), error = %e, "kill rule target not found; it is killed from user space if it appears"),
+            Err(e) => {
+                tracing::warn!(file = %file.display(), error = %e, "kill rule target not found; it is killed from user space if it appears")
+            }
         }
     }
     Ok(())

@@ -65,7 +65,6 @@ pub enum Record {
     Syscall,
 }
 
-
 fn text(value: &yaml_rust2::Yaml) -> Option<String> {
     match value {
         yaml_rust2::Yaml::String(s) => Some(s.clone()),

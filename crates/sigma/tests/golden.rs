@@ -160,7 +160,9 @@ fn metadata() {
 #[test]
 fn path_nametype_create_reads_as_creating_events() {
     let yaml = "title: t\nid: 00000000-0000-4000-8000-0000000000aa\nlogsource: {product: linux, service: auditd}\ndetection:\n  p:\n    type: PATH\n    nametype: CREATE\n  n:\n    name|startswith: /etc/systemd/system/\n  condition: p and n\n";
-    let panoptes_sigma::Outcome::Converted(rule) = panoptes_sigma::convert_str(yaml, "t.yml") else { panic!("not converted") };
+    let panoptes_sigma::Outcome::Converted(rule) = panoptes_sigma::convert_str(yaml, "t.yml") else {
+        panic!("not converted")
+    };
     assert!(
         rule.condition.contains(r#"(kind == file_rename or (kind == file_open and file.flags_names == "O_CREAT"))"#),
         "{}",

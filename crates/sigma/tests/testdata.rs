@@ -44,12 +44,18 @@ const REFUSED: &[(&str, &str)] = &[
     ),
     ("auditd/syscall/lnx_auditd_network_service_scanning.yml", "audit rule keys are not in Panoptes events"),
     ("auditd/syscall/lnx_auditd_susp_discovery_sysinfo_syscall.yml", "Panoptes does not trace syscall sysinfo"),
-    ("auditd/syscall/lnx_auditd_susp_special_file_creation_via_mknod_syscall.yml", "Panoptes does not trace syscall mknod"),
+    (
+        "auditd/syscall/lnx_auditd_susp_special_file_creation_via_mknod_syscall.yml",
+        "Panoptes does not trace syscall mknod",
+    ),
     ("builtin/clamav/lnx_clamav_relevant_message.yml", "needs the clamav log; Panoptes does not collect logs"),
     ("builtin/cron/lnx_cron_crontab_file_modification.yml", "needs the cron log; Panoptes does not collect logs"),
     ("builtin/guacamole/lnx_guacamole_susp_guacamole.yml", "needs the guacamole log; Panoptes does not collect logs"),
     ("builtin/sshd/lnx_sshd_susp_ssh.yml", "needs the sshd log; Panoptes does not collect logs"),
-    ("builtin/syslog/lnx_syslog_security_tools_disabling_syslog.yml", "needs the syslog log; Panoptes does not collect logs"),
+    (
+        "builtin/syslog/lnx_syslog_security_tools_disabling_syslog.yml",
+        "needs the syslog log; Panoptes does not collect logs",
+    ),
     ("builtin/syslog/lnx_syslog_susp_named.yml", "needs the syslog log; Panoptes does not collect logs"),
     ("builtin/vsftpd/lnx_vsftpd_susp_error_messages.yml", "needs the vsftpd log; Panoptes does not collect logs"),
     (

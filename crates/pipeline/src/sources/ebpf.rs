@@ -15,7 +15,11 @@ pub struct EbpfSource {
 }
 
 impl EbpfSource {
-    pub fn start(cfg: &config::Config, kinds: Vec<EventKind>, kills: ExecKillTargets) -> Result<EbpfSource, PipelineError> {
+    pub fn start(
+        cfg: &config::Config,
+        kinds: Vec<EventKind>,
+        kills: ExecKillTargets,
+    ) -> Result<EbpfSource, PipelineError> {
         let sensor = EbpfSensor::start(&EbpfOptions {
             ringbuf_bytes: cfg.ringbuf_bytes,
             kinds,

@@ -6,9 +6,9 @@ mod audit;
 mod ebpf;
 mod proc;
 
-use sensor::ExecKillTargets;
 use config::SensorKind;
 use event::{Event, EventKind};
+use sensor::ExecKillTargets;
 
 use crate::counters::Counters;
 use crate::PipelineError;
