@@ -25,6 +25,15 @@ impl Event {
     pub fn from_json(line: &str) -> Result<Event, serde_json::Error> {
         serde_json::from_str(line)
     }
+
+    /// [`Event::from_json`] of bytes. The UTF-8 check runs over the whole
+    /// line first: faster than serde_json's check inside each string.
+    pub fn from_json_slice(line: &[u8]) -> Result<Event, serde_json::Error> {
+        match std::str::from_utf8(line) {
+            Ok(text) => serde_json::from_str(text),
+            Err(_) => serde_json::from_slice(line),
+        }
+    }
 }
 
 impl Body {

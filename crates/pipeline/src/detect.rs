@@ -99,7 +99,7 @@ impl Detect {
         self.engine.tick();
     }
 
-    pub fn stats(&self) -> &EngineStats {
+    pub fn stats(&self) -> EngineStats {
         self.engine.stats()
     }
 }

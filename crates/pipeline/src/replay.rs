@@ -116,21 +116,13 @@ pub fn replay_events(cfg: &Config, path: &Path) -> Result<Summary, PipelineError
         wanted[*kind as usize] = true;
     }
     let counters = Counters::default();
-    let mut line = String::new();
     let mut number = 0u64;
-    loop {
-        line.clear();
-        match reader.read_line(&mut line) {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(e) => return Err(PipelineError::Replay(format!("{}: {e}", path.display()))),
+    let mut handle = |line: &[u8], number: u64| {
+        let text = line.trim_ascii_end();
+        if text.is_empty() || text.starts_with(b"{\"kind\":\"alert\"") {
+            return;
         }
-        number += 1;
-        let text = line.trim_end();
-        if text.is_empty() || text.starts_with("{\"kind\":\"alert\"") {
-            continue;
-        }
-        match event::Event::from_json(text) {
+        match event::Event::from_json_slice(text) {
             Ok(ev) => {
                 counters.received.inc(Some(ev.kind()));
                 let want = wanted[ev.kind() as usize];
@@ -143,7 +135,37 @@ pub fn replay_events(cfg: &Config, path: &Path) -> Result<Summary, PipelineError
                 counters.decode.inc(None);
             }
         }
+    };
+    let read_error = |e: std::io::Error| PipelineError::Replay(format!("{}: {e}", path.display()));
+    // Lines are parsed where they lie in the read buffer; only a line
+    // that straddles two reads is copied.
+    let mut straddling = Vec::new();
+    loop {
+        let available = reader.fill_buf().map_err(read_error)?;
+        if available.is_empty() {
+            break;
+        }
+        let mut used = 0;
+        while let Some(end) = memchr::memchr(b'\n', &available[used..]) {
+            number += 1;
+            if straddling.is_empty() {
+                handle(&available[used..used + end], number);
+            } else {
+                straddling.extend_from_slice(&available[used..used + end]);
+                handle(&straddling, number);
+                straddling.clear();
+            }
+            used += end + 1;
+        }
+        straddling.extend_from_slice(&available[used..]);
+        let consumed = available.len();
+        reader.consume(consumed);
     }
+    if !straddling.is_empty() {
+        number += 1;
+        handle(&straddling, number);
+    }
+    drop(handle);
     outputs.sinks.close(&counters);
     Ok(Summary::new("events-replay", &counters, &Default::default(), &Default::default(), started.elapsed())
         .with_rules(outputs.detect.as_ref().map(|d| d.stats())))

@@ -121,8 +121,8 @@ impl Summary {
         }
     }
 
-    pub fn with_rules(mut self, stats: Option<&rules::EngineStats>) -> Summary {
-        self.rules = stats.cloned();
+    pub fn with_rules(mut self, stats: Option<rules::EngineStats>) -> Summary {
+        self.rules = stats;
         self
     }
 

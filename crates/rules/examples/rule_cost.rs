@@ -34,11 +34,11 @@ fn main() {
                 out.clear();
             }
         }
-        if std::env::var_os("EVALS").is_some() && engine.stats().rule_evaluations > 0 {
+        if std::env::var_os("EVALS").is_some() && engine.evaluations() > 0 {
             let ids: Vec<_> =
                 engine.rules().rules.iter().filter(|r| r.meta.enabled).map(|r| r.meta.id.clone()).collect();
             if ids.len() == 1 {
-                println!("{} evaluations: {}", engine.stats().rule_evaluations, ids[0]);
+                println!("{} evaluations: {}", engine.evaluations(), ids[0]);
             }
         }
         t.elapsed().as_secs_f64() / repeat as f64
@@ -58,14 +58,14 @@ fn main() {
         let mut out = Vec::new();
         let mut per: std::collections::BTreeMap<String, (u64, f64, usize, u64)> = Default::default();
         for ev in &events {
-            let evals = engine.stats().rule_evaluations;
+            let evals = engine.evaluations();
             let t = Instant::now();
             engine.process(ev, &mut out);
             let e = per.entry(format!("{:?}", ev.kind())).or_default();
             e.0 += 1;
             e.1 += t.elapsed().as_secs_f64();
             e.2 += out.len();
-            e.3 += engine.stats().rule_evaluations - evals;
+            e.3 += engine.evaluations() - evals;
             out.clear();
         }
         for (k, (n, t, a, evals)) in per {

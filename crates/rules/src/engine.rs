@@ -60,6 +60,10 @@ struct Bucket {
     suppressed: u64,
 }
 
+/// Rate-limit buckets by process (exec id), then by rule: looked up with
+/// the event's own exec id, no key built per alert.
+type Limiter = HashMap<Box<str>, Vec<(u32, Bucket)>, foldhash::fast::RandomState>;
+
 pub struct Engine {
     set: RuleSet,
     by_kind: Vec<NameIndex>,
@@ -67,9 +71,12 @@ pub struct Engine {
     candidates: Vec<u32>,
     cache: Cache,
     seqs: Vec<SeqState>,
-    limiter: HashMap<(u32, String), Bucket>,
+    limiter: Limiter,
     opts: EngineOptions,
+    /// Counters; `by_rule` is filled from `matched` by [`Engine::stats`].
     stats: EngineStats,
+    /// Matches per rule, then per sequence (after the rules).
+    matched: Vec<u64>,
     last_ns: u64,
 }
 
@@ -110,6 +117,7 @@ impl Engine {
         }
         let seqs = set.sequences.iter().map(|_| SeqState::default()).collect();
         let enabled = set.enabled();
+        let matched = vec![0; set.rules.len() + set.sequences.len()];
         Engine {
             set,
             by_kind,
@@ -117,9 +125,10 @@ impl Engine {
             candidates: Vec::new(),
             cache: Cache::default(),
             seqs,
-            limiter: HashMap::new(),
+            limiter: Limiter::default(),
             opts,
             stats: EngineStats { rules_enabled: enabled, ..EngineStats::default() },
+            matched,
             last_ns: 0,
         }
     }
@@ -160,8 +169,20 @@ impl Engine {
         &self.set
     }
 
-    pub fn stats(&self) -> &EngineStats {
-        &self.stats
+    /// The counters so far, with matches per rule id.
+    pub fn stats(&self) -> EngineStats {
+        let mut stats = self.stats.clone();
+        let rules = self.set.rules.len();
+        for (i, n) in self.matched.iter().enumerate().filter(|(_, n)| **n > 0) {
+            let meta = if i < rules { &self.set.rules[i].meta } else { &self.set.sequences[i - rules].meta };
+            stats.by_rule.insert(meta.id.clone(), *n);
+        }
+        stats
+    }
+
+    /// Rule and sequence evaluations so far (cheaper than [`Engine::stats`]).
+    pub fn evaluations(&self) -> u64 {
+        self.stats.rule_evaluations
     }
 
     /// Runs every applicable rule on `ev`, appending alerts to `out`.
@@ -212,7 +233,10 @@ impl Engine {
             state.expire(now, seq.within.as_nanos() as u64);
         }
         let window = self.opts.window.as_nanos() as u64;
-        self.limiter.retain(|_, b| now.saturating_sub(b.window_start_ns) < window || b.suppressed > 0);
+        self.limiter.retain(|_, buckets| {
+            buckets.retain(|(_, b)| now.saturating_sub(b.window_start_ns) < window || b.suppressed > 0);
+            !buckets.is_empty()
+        });
     }
 
     fn meta(&self, idx: u32, seq: bool) -> &Meta {
@@ -225,15 +249,32 @@ impl Engine {
 
     fn raise(&mut self, idx: u32, seq: bool, ev: &Event, events: Vec<Event>) -> Option<Alert> {
         let key_idx = if seq { idx | 0x8000_0000 } else { idx };
-        let meta = self.meta(idx, seq).clone_light();
-        *self.stats.by_rule.entry(meta.id.clone()).or_default() += 1;
-        let proc_key = ev.process.exec_id.clone().unwrap_or_else(|| format!("pid:{}", ev.process.pid));
+        let action_kind = self.meta(idx, seq).action;
+        let slot = if seq { self.set.rules.len() + idx as usize } else { idx as usize };
+        if let Some(n) = self.matched.get_mut(slot) {
+            *n += 1;
+        }
+        let pid_key;
+        let proc_key = match ev.process.exec_id.as_deref() {
+            Some(id) => id,
+            None => {
+                pid_key = format!("pid:{}", ev.process.pid);
+                &pid_key
+            }
+        };
+        let buckets = match self.limiter.get_mut(proc_key) {
+            Some(b) => b,
+            None => self.limiter.entry(proc_key.into()).or_default(),
+        };
+        let at = match buckets.iter().position(|(k, _)| *k == key_idx) {
+            Some(at) => at,
+            None => {
+                buckets.push((key_idx, Bucket { window_start_ns: ev.time_boot_ns, sent: 0, suppressed: 0 }));
+                buckets.len() - 1
+            }
+        };
+        let bucket = &mut buckets[at].1;
         let window = self.opts.window.as_nanos() as u64;
-        let bucket = self.limiter.entry((key_idx, proc_key)).or_insert(Bucket {
-            window_start_ns: ev.time_boot_ns,
-            sent: 0,
-            suppressed: 0,
-        });
         if ev.time_boot_ns.saturating_sub(bucket.window_start_ns) >= window {
             bucket.window_start_ns = ev.time_boot_ns;
             bucket.sent = 0;
@@ -242,14 +283,14 @@ impl Engine {
             bucket.suppressed += 1;
             self.stats.suppressed += 1;
             // A kill rule still kills: only the alert is held back.
-            if meta.action == ActionKind::Kill {
+            if action_kind == ActionKind::Kill {
                 self.act(ev);
             }
             return None;
         }
         bucket.sent += 1;
         let suppressed = std::mem::take(&mut bucket.suppressed);
-        let action = match meta.action {
+        let action = match action_kind {
             ActionKind::Alert => Action::Alert,
             ActionKind::Kill => self.act(ev),
         };
@@ -300,18 +341,6 @@ impl Engine {
             }
         }
     }
-}
-
-impl Meta {
-    /// The parts `raise` needs before borrowing `self` mutably.
-    fn clone_light(&self) -> LightMeta {
-        LightMeta { id: self.id.clone(), action: self.action }
-    }
-}
-
-struct LightMeta {
-    id: String,
-    action: ActionKind,
 }
 
 fn alert_process(ev: &Event) -> AlertProcess {
