@@ -176,7 +176,10 @@ struct pn_blob {
  * Per-kind meaning of args[] and blobs[] (unused ones are zero / absent):
  *
  * EXEC   args: 0 inode nlink (0 = deleted), 1 inode number, 2 s_magic of the
- *              file's superblock, 3 s_dev, 4 PN_EXEC_* flags
+ *              file's superblock, 3 s_dev, 4 PN_EXEC_* flags, 5 descriptors
+ *              0-2: 16 bits each from bit 0 (low 4 bits S_IFMT >> 12, 0 =
+ *              closed; high 12 bits the char device's major or the
+ *              socket's family) and PN_EXEC_STDIO_KNOWN
  *        blobs: 0 filename as passed, 1 executed file (PATH_REVERSED; a
  *               memfd shows as "memfd:NAME"), 2 argv (NUL-separated),
  *               3 cwd (PATH_REVERSED), 4 cgroup path (PATH_REVERSED): the
@@ -222,6 +225,8 @@ struct pn_blob {
 #define PN_EXEC_ARGV_TRUNCATED 0x1
 /* The exec was killed in the kernel by a kill rule (bpf_send_signal). */
 #define PN_EXEC_KILLED 0x2
+/* EXEC args[5] holds the standard descriptors (successful execs). */
+#define PN_EXEC_STDIO_KNOWN (1ULL << 63)
 
 struct pn_record {
 	struct pn_header hdr;

@@ -37,6 +37,41 @@ static __always_inline bool pn_exec_kill(struct file *file, struct inode *inode,
 	return kill;
 }
 
+/* Inode types (S_IFMT >> 12) the stdio codes single out. */
+#define PN_IFCHR 2
+#define PN_IFSOCK 12
+
+/* Descriptors 0-2 of `p` as EXEC args[5] (see wire.h): the inode type,
+ * with a character device's major (ttys vs /dev/null) or a socket's family
+ * (a shell whose stdin is an inet socket is a reverse shell). */
+static __always_inline __u64 pn_stdio(struct task_struct *p)
+{
+	struct file **fds = BPF_CORE_READ(p, files, fdt, fd);
+	unsigned int max = BPF_CORE_READ(p, files, fdt, max_fds);
+	__u64 codes = PN_EXEC_STDIO_KNOWN;
+
+#pragma unroll
+	for (int i = 0; i < 3; i++) {
+		struct file *f = NULL;
+		struct inode *inode;
+		__u64 type, extra = 0;
+
+		if ((unsigned int)i >= max || bpf_probe_read_kernel(&f, sizeof(f), &fds[i]) || !f)
+			continue;
+		inode = BPF_CORE_READ(f, f_inode);
+		type = (BPF_CORE_READ(inode, i_mode) >> 12) & 0xf;
+		if (type == PN_IFCHR) {
+			extra = BPF_CORE_READ(inode, i_rdev) >> 20;
+		} else if (type == PN_IFSOCK) {
+			struct socket *sock = BPF_CORE_READ(f, private_data);
+
+			extra = BPF_CORE_READ(sock, sk, __sk_common.skc_family);
+		}
+		codes |= (type | (extra & 0xfff) << 4) << (16 * i);
+	}
+	return codes;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(btf_sched_process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -68,6 +103,7 @@ int BPF_PROG(btf_sched_process_exec, struct task_struct *p, pid_t old_pid, struc
 		rec->args[4] |= PN_EXEC_KILLED;
 	pn_blob_cwd(rec, 3);
 	pn_blob_cgroup(rec, 4, p);
+	rec->args[5] = pn_stdio(p);
 	pn_submit(rec);
 	return 0;
 }

@@ -100,6 +100,15 @@ pub struct Exec {
     /// The kernel killed the process before its new image ran (a rule
     /// with `action: kill` decided at the exec tracepoint).
     pub killed: bool,
+    /// What descriptors 0, 1 and 2 were when the new image started:
+    /// `tty`, `pipe`, `file`, `inet`/`inet6`/`unix` (sockets), `chr`,
+    /// `closed`, ... (`names::STDIO_KINDS`). `None` for failed execs.
+    #[serde(deserialize_with = "crate::intern::option_static_str")]
+    pub stdin: Option<StaticStr>,
+    #[serde(deserialize_with = "crate::intern::option_static_str")]
+    pub stdout: Option<StaticStr>,
+    #[serde(deserialize_with = "crate::intern::option_static_str")]
+    pub stderr: Option<StaticStr>,
 }
 
 /// A new process or thread.

@@ -170,6 +170,9 @@ pub const FEW_VALUES: &[&str] = &[
     "net.protocol",
     "container.runtime",
     "process.user",
+    "exec.stdin",
+    "exec.stdout",
+    "exec.stderr",
 ];
 
 macro_rules! field {
@@ -429,6 +432,30 @@ fn build() -> Vec<FieldDef> {
         body!("exec.nlink", Int, [Exec], "link count of the executed file", |b| i(b.nlink), Body::Exec),
         body!("exec.fs", Str, [Exec], "filesystem of the executed file", |b| os(&b.fs), Body::Exec),
         body!("exec.cgroup", Str, [Exec], "cgroup at exec", |b| os(&b.cgroup), Body::Exec),
+        body!(
+            "exec.stdin",
+            Str,
+            [Exec],
+            "stdin at exec: tty, pipe, file, inet, inet6, unix (sockets), chr, closed, ... (eBPF sensor)",
+            |b| b.stdin.map(Value::Str),
+            Body::Exec
+        ),
+        body!(
+            "exec.stdout",
+            Str,
+            [Exec],
+            "stdout at exec: tty, pipe, file, inet, inet6, unix (sockets), chr, closed, ... (eBPF sensor)",
+            |b| b.stdout.map(Value::Str),
+            Body::Exec
+        ),
+        body!(
+            "exec.stderr",
+            Str,
+            [Exec],
+            "stderr at exec: tty, pipe, file, inet, inet6, unix (sockets), chr, closed, ... (eBPF sensor)",
+            |b| b.stderr.map(Value::Str),
+            Body::Exec
+        ),
         body!(
             "exec.name",
             Str,

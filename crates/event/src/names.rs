@@ -161,6 +161,37 @@ pub fn ip_protocol(proto: u64) -> String {
     .to_string()
 }
 
+/// What an exec's standard descriptor is, from its 16-bit code in the exec
+/// record (low 4 bits: the inode type `S_IFMT >> 12`, 0 = closed; high 12
+/// bits: a character device's major or a socket's address family).
+pub fn stdio_kind(code: u16) -> &'static str {
+    let extra = code >> 4;
+    match code & 0xf {
+        0 => "closed",
+        1 => "pipe",
+        // tty (4), /dev/tty and ptmx (5), pseudo-terminals (136-143)
+        2 if matches!(extra, 4 | 5 | 136..=143) => "tty",
+        2 => "chr",
+        4 => "dir",
+        6 => "blk",
+        8 => "file",
+        10 => "link",
+        12 => match extra {
+            1 => "unix",
+            2 => "inet",
+            10 => "inet6",
+            16 => "netlink",
+            _ => "socket",
+        },
+        _ => "other",
+    }
+}
+
+/// Every value [`stdio_kind`] gives.
+pub const STDIO_KINDS: &[&str] = &[
+    "closed", "pipe", "tty", "chr", "dir", "blk", "file", "link", "unix", "inet", "inet6", "netlink", "socket", "other",
+];
+
 pub fn fs_name(magic: u64) -> Option<&'static str> {
     Some(match magic {
         0xEF53 => "ext4",
@@ -269,11 +300,29 @@ pub(crate) fn static_names() -> impl Iterator<Item = &'static str> {
         .chain(O_FLAGS.iter().map(|(_, name)| *name))
         .chain(NS_FLAGS.iter().map(|(_, name)| *name))
         .chain(socket_types)
+        .chain(STDIO_KINDS.iter().copied())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stdio_codes_name_the_descriptor() {
+        assert_eq!(stdio_kind(0), "closed");
+        assert_eq!(stdio_kind(1), "pipe");
+        assert_eq!(stdio_kind(8), "file");
+        assert_eq!(stdio_kind(2 | 136 << 4), "tty", "a pseudo-terminal");
+        assert_eq!(stdio_kind(2 | 4 << 4), "tty", "a virtual console");
+        assert_eq!(stdio_kind(2 | 1 << 4), "chr", "/dev/null");
+        assert_eq!(stdio_kind(12 | 2 << 4), "inet");
+        assert_eq!(stdio_kind(12 | 10 << 4), "inet6");
+        assert_eq!(stdio_kind(12 | 1 << 4), "unix");
+        assert_eq!(stdio_kind(12 | 40 << 4), "socket", "vsock");
+        for code in 0..=u16::MAX {
+            assert!(STDIO_KINDS.contains(&stdio_kind(code)), "{code:#x}");
+        }
+    }
 
     #[test]
     fn open_flag_names() {

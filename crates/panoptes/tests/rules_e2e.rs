@@ -116,6 +116,43 @@ fn loopback_reverse_shell_is_detected() {
     let alert = expect_within_a_second(&w, "reverse_shell_dev_tcp", |a| cmdline(a).contains(&format!("/{port}")));
     assert_eq!(alert["severity"], "critical", "{alert}");
     assert!(alert["container"].is_null());
+    // The `bash -i` the redirection started runs with the socket as its
+    // standard streams: the kernel's view of its descriptors says so too.
+    let alert = expect_within_a_second(&w, "shell_with_network_stdio", |a| cmdline(a) == "bash -i");
+    let exec = &alert["events"][0]["exec"];
+    assert_eq!((&exec["stdin"], &exec["stdout"], &exec["stderr"]), (&"inet".into(), &"inet".into(), &"inet".into()));
+    w.run.stop();
+}
+
+/// A socket handed to a plain `sh` (no telltale command line, as an
+/// exploit's dup2 + execve would): only the descriptors give it away.
+#[test]
+fn shell_on_a_socket_is_detected_from_its_descriptors() {
+    if !privileged() {
+        return;
+    }
+    let w = Watch::start(&[]);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        conn.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        conn.write_all(b"echo pn-dup2-shell-ok\nexit\n").unwrap();
+        let mut out = String::new();
+        let _ = conn.read_to_string(&mut out);
+        out
+    });
+    let code = format!(
+        "import os, socket\ns = socket.create_connection(('127.0.0.1', {port}))\n\
+         for fd in (0, 1, 2): os.dup2(s.fileno(), fd)\nos.execv('/bin/sh', ['sh'])"
+    );
+    let status = Command::new("timeout").args(["10", "/usr/bin/python3", "-c", &code]).status().unwrap();
+    let transcript = server.join().unwrap();
+    assert!(status.success(), "{status}");
+    assert!(transcript.contains("pn-dup2-shell-ok"), "the shell really ran over the socket: {transcript:?}");
+    let alert = expect_within_a_second(&w, "shell_with_network_stdio", |a| cmdline(a) == "sh");
+    assert_eq!(alert["events"][0]["exec"]["stdin"], "inet", "{alert}");
+    assert_eq!(alert["severity"], "critical");
     w.run.stop();
 }
 

@@ -182,6 +182,9 @@ fn exec_body(info: ProcInfo) -> Exec {
         fs: None,
         cgroup: info.cgroup,
         killed: false,
+        // The descriptors at exec are the eBPF sensor's: /proc is read
+        // after the fact.
+        ..Exec::default()
     }
 }
 

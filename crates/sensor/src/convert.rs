@@ -291,7 +291,17 @@ fn exec(rec: &RawRecord<'_>) -> Exec {
         fs,
         cgroup: path(rec, 4),
         killed: rec.arg(4) & layout::PN_EXEC_KILLED != 0,
+        stdin: stdio(rec, 0),
+        stdout: stdio(rec, 1),
+        stderr: stdio(rec, 2),
     }
+}
+
+/// Descriptor `fd`'s kind from the exec record (absent unless the kernel
+/// recorded the descriptors: successful execs).
+fn stdio(rec: &RawRecord<'_>, fd: u32) -> Option<&'static str> {
+    let codes = rec.arg(5);
+    (codes & layout::PN_EXEC_STDIO_KNOWN != 0).then(|| names::stdio_kind((codes >> (16 * fd)) as u16))
 }
 
 /// Splits a wait status: low 7 bits the signal, bit 7 core dump, next 8 the

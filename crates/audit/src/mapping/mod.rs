@@ -379,6 +379,8 @@ fn exec(v: &View<'_>) -> Exec {
         fs: None,
         cgroup: None,
         killed: false,
+        // Audit records do not say what the descriptors were.
+        ..Exec::default()
     }
 }
 
