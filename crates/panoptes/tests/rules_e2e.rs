@@ -156,6 +156,25 @@ fn shell_on_a_socket_is_detected_from_its_descriptors() {
     w.run.stop();
 }
 
+/// A program deletes the file it runs from (busybox's rm applet runs in
+/// the busybox process itself): `$event.process.exe` compared in a rule.
+#[test]
+fn a_process_deleting_its_own_executable_is_detected() {
+    if !privileged() {
+        return;
+    }
+    let w = Watch::start(&[]);
+    let dir = work_dir();
+    let copy = dir.path().join("busybox");
+    std::fs::copy("/bin/busybox", &copy).unwrap();
+    let status = Command::new(&copy).arg("rm").arg(&copy).status().unwrap();
+    assert!(status.success() && !copy.exists(), "{status}");
+    let exe = copy.display().to_string();
+    let alert = expect_within_a_second(&w, "process_deleted_its_own_executable", |a| a["process"]["exe"] == exe);
+    assert_eq!(alert["events"][0]["file"]["path"], exe.as_str());
+    w.run.stop();
+}
+
 #[test]
 fn memfd_execution_is_detected() {
     if !privileged() {

@@ -43,7 +43,8 @@ pub enum Expr {
     Const(bool),
     Kinds(KindMask),
     Pred(u32),
-    /// `FIELD == $step.FIELD` in a sequence step.
+    /// `FIELD == $step.FIELD` in a sequence step, or `FIELD == $event.FIELD`
+    /// (two fields of the same event) anywhere.
     Ref(Box<RefTest>),
     And(Vec<Expr>),
     Or(Vec<Expr>),
@@ -56,10 +57,18 @@ pub struct RefTest {
     pub negated: bool,
     pub field: &'static FieldDef,
     pub arg: Arg,
+    /// The earlier step, or [`SAME_EVENT`].
     pub step: usize,
     pub ref_field: &'static FieldDef,
     pub ref_arg: Arg,
 }
+
+/// `RefTest::step` of `$event.FIELD`: the event under test itself.
+pub const SAME_EVENT: usize = usize::MAX;
+
+/// The reference name of the event under test: `$event.FIELD` (no
+/// sequence step may take it).
+pub const SAME_EVENT_NAME: &str = "event";
 
 /// One field test.
 #[derive(Debug)]
@@ -296,17 +305,33 @@ impl Compiler<'_> {
         let err =
             |message: String, hint: Option<String>| CompileError { origin, span: value.span.clone(), message, hint };
         if !matches!(op, Op::Eq | Op::Ne) || count != 1 {
-            return Err(err("a `$step.field` reference compares with `==` or `!=` only".into(), None));
+            return Err(err(
+                "a `$step.field` or `$event.field` reference compares with `==` or `!=` only".into(),
+                None,
+            ));
         }
         let body = &value.text[1..];
         let Some((step, field)) = body.split_once('.') else {
-            return Err(err(format!("`{}` is not `$step.field`", value.text), None));
+            return Err(err(format!("`{}` is not `$event.field` or `$step.field`", value.text), None));
         };
-        let Some(step) = self.steps.iter().position(|s| s == step) else {
-            return Err(err(
-                format!("`${step}` is not an earlier step of this sequence"),
-                Some(format!("earlier steps: {}", self.steps.join(", "))),
-            ));
+        let step = match self.steps.iter().position(|s| s == step) {
+            _ if step == SAME_EVENT_NAME => SAME_EVENT,
+            Some(step) => step,
+            None if self.steps.is_empty() => {
+                return Err(err(
+                    format!("`${step}` is not `$event`"),
+                    Some(
+                        "compare two fields of the event with `$event.FIELD`; `$step.FIELD` is for sequence steps"
+                            .into(),
+                    ),
+                ))
+            }
+            None => {
+                return Err(err(
+                    format!("`${step}` is neither `$event` nor an earlier step of this sequence"),
+                    Some(format!("earlier steps: {}", self.steps.join(", "))),
+                ))
+            }
         };
         let (ref_field, ref_arg) = resolve_field(field, &value.span, origin)?;
         Ok(Expr::Ref(Box::new(RefTest { negated: op == Op::Ne, field: def, arg, step, ref_field, ref_arg })))
@@ -677,6 +702,9 @@ pub fn kinds_of(e: &Expr, preds: &Predicates) -> KindMask {
         Expr::Const(false) => 0,
         Expr::Kinds(m) => *m,
         Expr::Pred(id) => field_kinds(preds.preds[*id as usize].field, &preds.preds[*id as usize].test),
+        Expr::Ref(r) if r.step == SAME_EVENT => {
+            field_kinds(r.field, &Test::Exists) & field_kinds(r.ref_field, &Test::Exists)
+        }
         Expr::Ref(r) => field_kinds(r.field, &Test::Exists),
         Expr::And(parts) => parts.iter().fold(ALL_KINDS, |m, p| m & kinds_of(p, preds)),
         Expr::Or(parts) => parts.iter().fold(0, |m, p| m | kinds_of(p, preds)),

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use event::fields;
 
-use crate::compile::{kind_bit, Expr, PerProcess, Pred, Predicates, Prefilter, Scanner};
+use crate::compile::{kind_bit, Expr, PerProcess, Pred, Predicates, Prefilter, Scanner, SAME_EVENT};
 
 /// Per-event memo of predicate results.
 #[derive(Debug, Default)]
@@ -97,7 +97,11 @@ pub fn eval(e: &Expr, ev: &Event, preds: &Predicates, cache: &mut Cache, steps: 
             r
         }
         Expr::Ref(r) => {
-            let Some(earlier) = steps.get(r.step) else { return false };
+            let earlier: &Event = match steps.get(r.step) {
+                _ if r.step == SAME_EVENT => ev,
+                Some(e) => e,
+                None => return false,
+            };
             let mut wanted: Vec<Value<'_>> = Vec::new();
             (r.ref_field.visit)(earlier, &r.ref_arg, &mut |v| {
                 wanted.push(v);

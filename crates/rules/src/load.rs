@@ -430,6 +430,10 @@ impl Gathered {
                 .and_then(Node::as_str)
                 .map(str::to_string)
                 .unwrap_or_else(|| format!("step{}", steps.len()));
+            if name == crate::compile::SAME_EVENT_NAME {
+                let hint = Some("`$event.FIELD` names the event under test; call the step something else");
+                return self.err(file, step.pos, format!("a step cannot be named `{name}`"), hint);
+            }
             match step.get("condition").filter(|c| c.as_str().is_some()) {
                 Some(c) => steps.push((name, self.origin(file, text, Some(c)))),
                 None => return self.err(file, step.pos, "a step needs a `condition`", None),

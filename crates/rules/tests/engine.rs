@@ -278,3 +278,47 @@ proptest::proptest! {
         e.process(&ev(json!({"kind":"file_open","file":{"path":"/etc/x"}})), &mut alerts);
     }
 }
+
+#[test]
+fn rules_compare_two_fields_of_one_event() {
+    let mut e = engine(
+        r#"
+- rule: self_delete
+  condition: kind == file_unlink and file.path == $event.process.exe
+  severity: high
+- rule: exec_elsewhere
+  condition: kind == exec and exec.file != $event.process.parent.exe and exec.argv[0] == $event.process.comm
+  severity: low
+"#,
+    );
+    let mut out = Vec::new();
+    let unlink = |exe: &str, path: &str| {
+        ev(json!({"kind": "file_unlink", "process": {"pid": 9, "exe": exe}, "file": {"path": path}}))
+    };
+    e.process(&unlink("/var/tmp/a", "/var/tmp/a"), &mut out);
+    e.process(&unlink("/usr/bin/rm", "/var/tmp/a"), &mut out);
+    // No executable: nothing to compare with, no match.
+    e.process(&ev(json!({"kind": "file_unlink", "process": {"pid": 9}, "file": {"path": "/x"}})), &mut out);
+    let ids: Vec<&str> = out.iter().map(|a| a.rule.id.as_str()).collect();
+    assert_eq!(ids, ["self_delete"]);
+    out.clear();
+    let exec = |file: &str, parent: &str, argv0: &str| {
+        ev(json!({"kind": "exec", "process": {"pid": 10, "comm": "sh", "exe": file,
+                  "ancestors": [{"pid": 1, "exe": parent}]},
+                  "exec": {"file": file, "argv": [argv0]}}))
+    };
+    e.process(&exec("/bin/sh", "/usr/bin/bash", "sh"), &mut out);
+    e.process(&exec("/bin/sh", "/bin/sh", "sh"), &mut out);
+    e.process(&exec("/bin/sh", "/usr/bin/bash", "dash"), &mut out);
+    assert_eq!(out.len(), 1, "{out:?}");
+    // `$name` outside a sequence must be `$event`; no step may take the name.
+    let bad = load(&[Source::text("b.yml", "- rule: r\n  condition: file.path == $drop.file.path\n  severity: low\n")]);
+    let d = bad.diagnostics.iter().find(|d| d.level == Level::Error).expect("an error");
+    assert!(d.to_string().contains("`$drop` is not `$event`"), "{d}");
+    let bad = load(&[Source::text(
+        "s.yml",
+        "- sequence: s\n  by: process\n  within: 1s\n  steps:\n    - name: event\n      condition: kind == exec\n    - condition: kind == exit\n  severity: low\n",
+    )]);
+    let d = bad.diagnostics.iter().find(|d| d.level == Level::Error).expect("an error");
+    assert!(d.to_string().contains("cannot be named `event`"), "{d}");
+}
