@@ -68,7 +68,9 @@ fn type_and_name_errors() {
     let e = compile("process.exe & 4 == 0").unwrap_err();
     assert!(e.message.contains("needs an int field"));
     let e = compile("process.name == $a.process.name").unwrap_err();
-    assert!(e.message.contains("earlier step"));
+    assert!(e.message.contains("is not `$event`"), "{}", e.message);
+    assert!(e.hint.as_deref().is_some_and(|h| h.contains("sequence steps")));
+    assert!(compile("process.name == $event.process.comm").is_ok());
     assert!(compile("file.mode & 0o6000 != 0 and exec.argv[0] == a and container.labels[team] == b").is_ok());
 }
 

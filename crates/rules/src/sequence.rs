@@ -1,8 +1,10 @@
 //! Sequence state: partial matches waiting for their next step, keyed by
-//! the grouping (`process`: exec id; `lineage`: the first step's process and
-//! its parent; `container`: container id), bounded and expired by event
-//! time so replays behave like live runs.
+//! the grouping (`process`: exec id, and pid + start time so an exec in
+//! place stays the same process; `lineage`: the first step's process so
+//! keyed and its parent; `container`: container id), bounded and expired
+//! by event time so replays behave like live runs.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
@@ -37,31 +39,42 @@ pub struct SeqState {
     generation: u32,
 }
 
+/// The process across its execs: pid and start time (its `exec_id`
+/// changes with each exec in place; these do not). `None` when the start
+/// is unknown.
+fn process_key(ev: &Event) -> Option<String> {
+    let p = &ev.process;
+    (p.start_boot_ns != 0).then(|| format!("p:{}:{}", p.pid, p.start_boot_ns))
+}
+
 /// Keys under which a later step looks for partials.
-fn lookup_keys(by: By, ev: &Event) -> Vec<&str> {
+fn lookup_keys(by: By, ev: &Event) -> Vec<Cow<'_, str>> {
+    let own = || ev.process.exec_id.as_deref().map(Cow::Borrowed).into_iter().chain(process_key(ev).map(Cow::Owned));
     match by {
-        By::Process => ev.process.exec_id.as_deref().into_iter().collect(),
-        By::Container => ev.container.as_ref().map(|c| c.id.as_str()).into_iter().collect(),
-        By::Lineage => ev
-            .process
-            .exec_id
-            .as_deref()
-            .into_iter()
-            .chain(ev.process.ancestors.iter().filter_map(|a| a.exec_id.as_deref()))
-            .collect(),
+        By::Process => own().collect(),
+        By::Container => ev.container.as_ref().map(|c| Cow::Borrowed(c.id.as_str())).into_iter().collect(),
+        By::Lineage => {
+            own().chain(ev.process.ancestors.iter().filter_map(|a| a.exec_id.as_deref()).map(Cow::Borrowed)).collect()
+        }
     }
 }
 
-/// Keys a new partial is filed under.
+/// Keys a new partial is filed under. The widest comes last (see
+/// `Partial::signature`).
 fn start_keys(by: By, ev: &Event) -> Vec<Arc<str>> {
     match by {
-        By::Process | By::Container => lookup_keys(by, ev).into_iter().map(Arc::from).collect(),
-        By::Lineage => {
+        By::Container => lookup_keys(by, ev).iter().map(|k| Arc::from(k.as_ref())).collect(),
+        By::Process | By::Lineage => {
+            // The process under its current image and across later execs
+            // in place.
             let mut keys: Vec<Arc<str>> = ev.process.exec_id.as_deref().map(Arc::from).into_iter().collect();
+            keys.extend(process_key(ev).map(|k| Arc::from(k.as_str())));
             // The parent too (a shell running curl, then the download) —
             // unless it is init, which is everyone's parent.
-            if let Some(parent) = ev.process.ancestors.first().filter(|a| a.pid > 1) {
-                keys.extend(parent.exec_id.as_deref().map(Arc::from));
+            if by == By::Lineage {
+                if let Some(parent) = ev.process.ancestors.first().filter(|a| a.pid > 1) {
+                    keys.extend(parent.exec_id.as_deref().map(Arc::from));
+                }
             }
             keys
         }
@@ -102,7 +115,7 @@ impl SeqState {
         let later_kinds = seq.steps[1..].iter().fold(0, |m, s| m | s.kinds);
         let keys = if self.live > 0 && later_kinds & kind != 0 { lookup_keys(seq.by, ev) } else { Vec::new() };
         'keys: for key in keys {
-            let Some(entries) = self.by_key.get(key) else { continue };
+            let Some(entries) = self.by_key.get(key.as_ref()) else { continue };
             for &(slot, gen) in entries.clone().iter() {
                 if advanced.contains(&slot) {
                     continue;

@@ -322,3 +322,37 @@ fn rules_compare_two_fields_of_one_event() {
     let d = bad.diagnostics.iter().find(|d| d.level == Level::Error).expect("an error");
     assert!(d.to_string().contains("cannot be named `event`"), "{d}");
 }
+
+#[test]
+fn sequences_by_process_follow_an_exec_in_place() {
+    let mut e = engine(
+        r#"
+- sequence: connect_then_exec_shell
+  by: process
+  within: 10s
+  steps:
+    - condition: kind == net_connect
+    - condition: kind == exec and process.name == sh
+  severity: high
+"#,
+    );
+    let s = 1_000_000_000u64;
+    let mut out = Vec::new();
+    let connect = |pid: u32, start: u64, exec_id: &str| {
+        ev(json!({"kind": "net_connect", "time_boot_ns": s, "process": {"pid": pid, "start_boot_ns": start,
+                  "exec_id": exec_id, "exe": "/usr/bin/python3"}, "net": {"addr": {"family": "inet", "ip": "127.0.0.1", "port": 9}}}))
+    };
+    let exec = |pid: u32, start: u64, exec_id: &str| {
+        ev(json!({"kind": "exec", "time_boot_ns": 2 * s, "process": {"pid": pid, "start_boot_ns": start,
+                  "exec_id": exec_id, "exe": "/bin/sh"}, "exec": {"file": "/bin/sh", "argv": ["sh"]}}))
+    };
+    // The same pid and start, a new image: the same process.
+    e.process(&connect(50, 777, "img1"), &mut out);
+    e.process(&exec(50, 777, "img2"), &mut out);
+    assert_eq!(out.len(), 1, "exec in place continues the process");
+    // A reused pid (another start) is another process.
+    out.clear();
+    e.process(&connect(60, 888, "a1"), &mut out);
+    e.process(&exec(60, 999, "a2"), &mut out);
+    assert!(out.is_empty(), "{out:?}");
+}
