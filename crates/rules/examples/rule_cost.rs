@@ -76,6 +76,11 @@ fn main() {
             );
         }
     }
+    if std::env::var_os("NO_SEQUENCES").is_some() {
+        let mut set = load(&sources);
+        set.sequences.iter_mut().for_each(|s| s.meta.enabled = false);
+        println!("without sequences: {:.0} ns/event", time_all(set) * 1e9 / events.len() as f64);
+    }
     let total = time_all(load(&sources));
     println!("{} events, {} rules: {:.0} ns/event", events.len(), ids.len(), total * 1e9 / events.len() as f64);
     if std::env::var_os("TOTAL_ONLY").is_some() {

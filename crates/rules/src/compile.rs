@@ -587,8 +587,9 @@ fn build_test(def: &'static FieldDef, op: Op, values: &[Val], origin: usize) -> 
 }
 
 /// Needles for `contains` (exact), prefixes and suffixes (when every value
-/// has 3+ bytes) and globs (the longest literal run of each alternative,
-/// when every alternative has one of 3+ bytes).
+/// has 3+ bytes), regexes (the literals their matches start with) and
+/// globs (the longest literal run of each alternative, when every
+/// alternative has one of 3+ bytes).
 fn needles_of(op: Op, values: &[Val]) -> Option<Needles> {
     let texts: Vec<&str> = values.iter().map(|v| v.text.as_str()).collect();
     match op {
@@ -610,6 +611,16 @@ fn needles_of(op: Op, values: &[Val]) -> Option<Needles> {
                 exact: false,
             })
         }
+        // A regex needs one of the literals its matches start with.
+        Op::Regex => {
+            let mut all = Vec::new();
+            for t in &texts {
+                all.extend(regex_literals(t)?);
+            }
+            all.sort();
+            all.dedup();
+            Some(Needles { texts: all, insensitive: false, exact: false })
+        }
         Op::Glob | Op::IGlob => {
             let runs: Option<Vec<String>> = texts.iter().map(|t| longest_literal(t).filter(|r| r.len() >= 3)).collect();
             runs.map(|runs| Needles {
@@ -620,6 +631,23 @@ fn needles_of(op: Op, values: &[Val]) -> Option<Needles> {
         }
         _ => None,
     }
+}
+
+/// The literals every match of `pattern` starts with (so contains), when
+/// they are few and each at least 3 bytes: `/dev/(tcp|udp)/[0-9]+` needs
+/// `/dev/tcp/` or `/dev/udp/`. `None` when a match may start otherwise.
+fn regex_literals(pattern: &str) -> Option<Vec<String>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
+    let mut extractor = Extractor::new();
+    extractor.kind(ExtractKind::Prefix).limit_total(64);
+    let seq = extractor.extract(&hir);
+    let literals = seq.literals()?;
+    let texts: Option<Vec<String>> = literals
+        .iter()
+        .map(|l| std::str::from_utf8(l.as_bytes()).ok().filter(|t| t.len() >= 3).map(str::to_string))
+        .collect();
+    texts.filter(|t| !t.is_empty())
 }
 
 /// The longest run of literal characters in a glob.

@@ -81,3 +81,20 @@ fn globs_translate() {
     assert_eq!(glob_to_regex(r"a\*"), r"a\*");
     assert_eq!(glob_to_regex("[abc"), r"\[abc");
 }
+
+#[test]
+fn regexes_give_the_literals_their_matches_start_with() {
+    let lit = |p: &str| {
+        regex_literals(p).map(|mut v| {
+            v.sort();
+            v
+        })
+    };
+    assert_eq!(lit("/dev/(tcp|udp)/[^/ ]+/[0-9]+"), Some(vec!["/dev/tcp/".to_string(), "/dev/udp/".to_string()]));
+    assert_eq!(lit("^(kworker|kthreadd)/"), Some(vec!["kthreadd/".to_string(), "kworker/".to_string()]));
+    assert_eq!(lit("(?i)curl").map(|v| v.len()), Some(16), "case variants");
+    assert_eq!(lit("(?i)nc\\s"), None, "`nc` and a Unicode space class: too short");
+    assert_eq!(lit("a.*b"), None, "a 1-byte start is no use");
+    assert_eq!(lit("[0-9]+x"), None);
+    assert_eq!(lit(".*secret"), None, "a match may start anywhere");
+}
