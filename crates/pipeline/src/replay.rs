@@ -165,7 +165,6 @@ pub fn replay_events(cfg: &Config, path: &Path) -> Result<Summary, PipelineError
         number += 1;
         handle(&straddling, number);
     }
-    drop(handle);
     outputs.sinks.close(&counters);
     Ok(Summary::new("events-replay", &counters, &Default::default(), &Default::default(), started.elapsed())
         .with_rules(outputs.detect.as_ref().map(|d| d.stats())))

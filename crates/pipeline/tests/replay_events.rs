@@ -23,7 +23,7 @@ fn every_line_is_read_across_buffer_boundaries() {
     // at many offsets.
     while bytes < 3 << 20 {
         n += 1;
-        let exec = n % 3 == 0;
+        let exec = n.is_multiple_of(3);
         let pad = "x".repeat((n as usize * 37) % 2500);
         let mut ev = json!({
             "kind": if exec { "exec" } else { "fork" },
