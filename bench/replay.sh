@@ -9,7 +9,7 @@
 #    connects) for ~15 s: the events carry full ancestry, as live ones do.
 # 2. Repeats the recording up to EVENTS lines.
 # 3. Rule sets: N of the Sigma rules converted from ../shared/testdata/sigma
-#    (one rule per file; beyond the 188 that convert, copies with new ids),
+#    (one rule per file; beyond the 189 that convert, copies with new ids),
 #    and the built-in rules alone.
 # 4. Replays each set pinned to CPU 0 (`taskset -c 0`), three runs each, and
 #    prints events/s from the replay's own timer (parse + rules + outputs).
