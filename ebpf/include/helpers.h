@@ -524,47 +524,64 @@ static __always_inline void pn_blob_cwd(struct pn_record *rec, int idx)
 	pn_blob_path(rec, idx, BPF_CORE_READ(t, fs, pwd.mnt), BPF_CORE_READ(t, fs, pwd.dentry));
 }
 
-/* argv of the freshly exec'd image: mm->arg_start .. arg_end (NUL-separated,
- * already on the new stack). Capped at PN_ARGV_MAX - 1 bytes; returns
- * PN_EXEC_ARGV_TRUNCATED when cut. */
-static __always_inline __u64 pn_blob_mm_argv(struct pn_record *rec, int idx, struct task_struct *t)
+/* NUL-separated strings of the new image's memory [start, end) (argv or
+ * the environment), at most PN_ARGV_MAX - 1 bytes; returns 1 when cut. */
+static __always_inline int pn_blob_mm_range(struct pn_record *rec, int idx, unsigned long start,
+					    unsigned long end)
 {
 	__u16 flags = PN_BLOB_PRESENT;
-	unsigned long start, end;
-	struct mm_struct *mm;
-	__u64 ret = 0, total;
+	__u64 total;
+	int cut = 0;
 	__u32 n, len;
 	long off;
 
-	mm = BPF_CORE_READ(t, mm);
-	if (!mm)
-		return 0;
-	start = BPF_CORE_READ(mm, arg_start);
-	end = BPF_CORE_READ(mm, arg_end);
 	if (end <= start)
 		return 0;
 	off = pn_blob_start(rec, idx);
 	if (off < 0)
-		return PN_EXEC_ARGV_TRUNCATED;
+		return 1;
 	total = end - start;
 	n = total;
 	if (total > PN_ARGV_MAX - 1) {
 		n = PN_ARGV_MAX - 1;
 		flags |= PN_BLOB_TRUNCATED;
-		ret = PN_EXEC_ARGV_TRUNCATED;
+		cut = 1;
 	}
 	if (bpf_probe_read_user(&rec->data[off], n, (const void *)start) < 0) {
 		rec->data[off] = 0;
 		pn_blob_end(rec, idx, off, 0, PN_BLOB_PRESENT | PN_BLOB_FAULT, 1);
-		return ret;
+		return cut;
 	}
-	/* terminate; drop the last argument's own NUL from len if present */
+	/* terminate; drop the last string's own NUL from len if present */
 	rec->data[off + n] = 0;
 	len = n;
 	if (n > 0 && rec->data[off + n - 1] == 0)
 		len = n - 1;
 	pn_blob_end(rec, idx, off, len, flags, len + 1);
-	return ret;
+	return cut;
+}
+
+/* argv of the new image (from mm->arg_start..arg_end): PN_EXEC_ARGV_TRUNCATED
+ * when cut. */
+static __always_inline __u64 pn_blob_mm_argv(struct pn_record *rec, int idx, struct task_struct *t)
+{
+	struct mm_struct *mm = BPF_CORE_READ(t, mm);
+
+	if (!mm)
+		return 0;
+	if (pn_blob_mm_range(rec, idx, BPF_CORE_READ(mm, arg_start), BPF_CORE_READ(mm, arg_end)))
+		return PN_EXEC_ARGV_TRUNCATED;
+	return 0;
+}
+
+/* The new image's environment (mm->env_start..env_end); user space keeps a
+ * few variables (LD_PRELOAD, ...) and drops the rest. */
+static __always_inline void pn_blob_mm_env(struct pn_record *rec, int idx, struct task_struct *t)
+{
+	struct mm_struct *mm = BPF_CORE_READ(t, mm);
+
+	if (mm)
+		pn_blob_mm_range(rec, idx, BPF_CORE_READ(mm, env_start), BPF_CORE_READ(mm, env_end));
 }
 
 /* argv from a user argv array (failed execve*): up to PN_ARGV_ENTRIES

@@ -25,7 +25,7 @@
 
 #define PN_COMM_LEN 16
 #define PN_NUM_ARGS 6
-#define PN_NUM_BLOBS 5
+#define PN_NUM_BLOBS 6
 /* Logical budget for all blobs of one record. A blob starts only while the
  * used length is below this; it may run past it into the slack. */
 #define PN_DATA_LEN 8192
@@ -34,7 +34,7 @@
 #define PN_STR_MAX 4096
 /* Physical data size: budget + slack for the last blob. */
 #define PN_DATA_CAP (PN_DATA_LEN + PN_STR_MAX)
-/* argv byte cap at exec. */
+/* argv (and environment) byte cap at exec. */
 #define PN_ARGV_MAX 4096
 /* cgroup path components (kernfs nodes) walked for EXEC blob 4. */
 #define PN_CGROUP_DEPTH 12
@@ -184,7 +184,9 @@ struct pn_blob {
  *               memfd shows as "memfd:NAME"), 2 argv (NUL-separated),
  *               3 cwd (PATH_REVERSED), 4 cgroup path (PATH_REVERSED): the
  *               cgroup v2 path, or the v1 memory controller's when the
- *               process sits at the v2 root (v1 / hybrid hosts)
+ *               process sits at the v2 root (v1 / hybrid hosts),
+ *               5 environment (NUL-separated, cut at PN_ARGV_MAX - 1 bytes;
+ *               user space keeps only a few variables)
  *        ret: 0 from sched_process_exec; < 0 from sys_exit_execve* on failure
  *             (then blob 0 comes from the user pointer and 1 is absent)
  * FORK   hdr = parent. args: 0 child tgid, 1 child tid, 2 1 if thread,

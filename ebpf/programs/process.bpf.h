@@ -103,6 +103,7 @@ int BPF_PROG(btf_sched_process_exec, struct task_struct *p, pid_t old_pid, struc
 		rec->args[4] |= PN_EXEC_KILLED;
 	pn_blob_cwd(rec, 3);
 	pn_blob_cgroup(rec, 4, p);
+	pn_blob_mm_env(rec, 5, p);
 	rec->args[5] = pn_stdio(p);
 	pn_submit(rec);
 	return 0;

@@ -109,6 +109,10 @@ pub struct Exec {
     pub stdout: Option<StaticStr>,
     #[serde(deserialize_with = "crate::intern::option_static_str")]
     pub stderr: Option<StaticStr>,
+    /// The variables of `names::ENV_KEPT` the new image got (LD_PRELOAD,
+    /// GLIBC_TUNABLES, ...); nothing else of the environment is kept.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<String, String>,
 }
 
 /// A new process or thread.

@@ -456,6 +456,18 @@ fn build() -> Vec<FieldDef> {
             |b| b.stderr.map(Value::Str),
             Body::Exec
         ),
+        FieldDef {
+            name: "exec.env",
+            ty: FieldType::Str,
+            multi: false,
+            kinds: Some(&[EventKind::Exec]),
+            arg: ArgKind::Key,
+            doc: "an environment variable of the new image, from a short list: exec.env[LD_PRELOAD] (eBPF sensor)",
+            visit: |ev, arg, f| match (&ev.body, arg) {
+                (Body::Exec(b), Arg::Key(k)) => emit(b.env.get(k).map(|v| Value::Str(v)), f),
+                _ => false,
+            },
+        },
         body!(
             "exec.name",
             Str,

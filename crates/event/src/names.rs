@@ -161,6 +161,41 @@ pub fn ip_protocol(proto: u64) -> String {
     .to_string()
 }
 
+/// Environment variables an exec event keeps (`exec.env`): the ones that
+/// change what the dynamic loader, the shell or an interpreter loads, and
+/// where a session comes from. Nothing else is kept: environments carry
+/// secrets.
+pub const ENV_KEPT: &[&str] = &[
+    "LD_PRELOAD",
+    "LD_LIBRARY_PATH",
+    "LD_AUDIT",
+    "GLIBC_TUNABLES",
+    "BASH_ENV",
+    "ENV",
+    "PROMPT_COMMAND",
+    "HISTFILE",
+    "PERL5OPT",
+    "PYTHONPATH",
+    "PYTHONSTARTUP",
+    "NODE_OPTIONS",
+    "RUBYOPT",
+    "SSH_CONNECTION",
+];
+
+/// The kept variables of an environment (`KEY=value` strings); longer
+/// values are cut at 256 bytes.
+pub fn kept_env<'a>(vars: impl Iterator<Item = &'a [u8]>) -> std::collections::BTreeMap<String, String> {
+    let mut out = std::collections::BTreeMap::new();
+    for var in vars {
+        let Some(eq) = var.iter().position(|&b| b == b'=') else { continue };
+        let Some(key) = ENV_KEPT.iter().find(|k| k.as_bytes() == &var[..eq]) else { continue };
+        let value = &var[eq + 1..];
+        let value = &value[..value.len().min(256)];
+        out.insert((*key).to_string(), String::from_utf8_lossy(value).into_owned());
+    }
+    out
+}
+
 /// What an exec's standard descriptor is, from its 16-bit code in the exec
 /// record (low 4 bits: the inode type `S_IFMT >> 12`, 0 = closed; high 12
 /// bits: a character device's major or a socket's address family).

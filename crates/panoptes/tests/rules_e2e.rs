@@ -175,6 +175,48 @@ fn a_process_deleting_its_own_executable_is_detected() {
     w.run.stop();
 }
 
+/// The environment a program starts with, read by the kernel at exec:
+/// a library preload, and loader variables handed to a set-user-ID
+/// program by an unprivileged user (the Looney Tunables pattern). Other
+/// variables never reach the events.
+#[test]
+fn loader_variables_at_exec_are_detected() {
+    if !privileged() {
+        return;
+    }
+    let w = Watch::start(&[]);
+    let dir = work_dir();
+    let lib = dir.path().join("libpn-hook.so");
+    let secret = unique("secret");
+    // The library does not exist: ld.so warns and runs the program anyway.
+    let status = Command::new("/bin/true")
+        .env("LD_PRELOAD", &lib)
+        .env("PN_TEST_SECRET", &secret)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let lib = lib.display().to_string();
+    let alert = expect_within_a_second(&w, "exec_with_ld_preload", |a| {
+        a["events"][0]["exec"]["env"]["LD_PRELOAD"] == lib.as_str()
+    });
+    assert!(!alert.to_string().contains(&secret), "only listed variables are kept: {alert}");
+    // nobody runs the set-user-ID passwd with GLIBC_TUNABLES set.
+    let status = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "env"])
+        .arg("GLIBC_TUNABLES=glibc.malloc.mxfast=1")
+        .args(["/usr/bin/passwd", "-S"])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "{status}");
+    let alert =
+        expect_within_a_second(&w, "setuid_exec_with_loader_variables", |a| a["process"]["exe"] == "/usr/bin/passwd");
+    assert_eq!(alert["process"]["uid"], 65534, "{alert}");
+    assert_eq!(alert["events"][0]["process"]["euid"], 0, "{alert}");
+    w.run.stop();
+}
+
 #[test]
 fn memfd_execution_is_detected() {
     if !privileged() {

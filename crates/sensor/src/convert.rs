@@ -294,6 +294,7 @@ fn exec(rec: &RawRecord<'_>) -> Exec {
         stdin: stdio(rec, 0),
         stdout: stdio(rec, 1),
         stderr: stdio(rec, 2),
+        env: rec.blob(5).map(|b| names::kept_env(b.raw_strings())).unwrap_or_default(),
     }
 }
 

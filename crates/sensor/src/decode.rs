@@ -119,6 +119,12 @@ impl BlobView<'_> {
         path
     }
 
+    /// The NUL-separated strings (the environment), unconverted.
+    pub fn raw_strings(&self) -> impl Iterator<Item = &[u8]> {
+        let bytes = self.bytes.strip_suffix(&[0]).unwrap_or(self.bytes);
+        bytes.split(|&b| b == 0).filter(|s| !s.is_empty())
+    }
+
     /// NUL-separated strings (argv).
     pub fn strings(&self) -> Vec<String> {
         let bytes = self.bytes.strip_suffix(&[0]).unwrap_or(self.bytes);
