@@ -23,6 +23,9 @@
 #   BENCH_JOBS=1                          parallel storm workers sharing the N execs
 #                                         (2 on a 2-core machine = its fastest exec rate)
 #   BENCH_KEEP=1                          keep the work directory (/tmp/pn-bench-*)
+#   PANOPTES_ARGS="--no-default-rules"    more `panoptes run` arguments (the
+#                                         default rules widen what is traced
+#                                         to the kinds they need)
 #   PANOPTES_BIN=path                     binary to benchmark
 #                                         (default target/release/panoptes, built if missing)
 set -euo pipefail
@@ -176,12 +179,14 @@ start_panoptes() {
     local dir=$1
     shift
     # The store and container enrichment are measured by
-    # bench/container_storm.sh; here: sensor, tree and JSONL output.
+    # bench/container_storm.sh and the asset inventory by bench/assets.sh
+    # (its first collection runs at start, niced, and would share the CPUs
+    # with the storm); here: sensor, tree, rules (PANOPTES_ARGS) and JSONL.
     env --default-signal=INT "$BIN" run \
         --output "jsonl=$dir/events.jsonl" \
         --events exec,fork,exit \
         --stats-json "$dir/stats.json" \
-        --no-store --no-containers "$@" \
+        --no-store --no-containers --assets-interval off ${PANOPTES_ARGS:-} "$@" \
         >/dev/null 2>"$dir/panoptes.log" &
     PN_PID=$!
     BG_PIDS+=("$PN_PID")
@@ -260,7 +265,8 @@ run_panoptes() {
     hwm="$(status_kb "$PN_PID" VmHWM)"
     stop "$PN_PID"
     ((STOP_RC == 0)) || log "round $round $mode: exit status $STOP_RC (log: $dir/panoptes.log)"
-    count="$( { grep -E '"kind"[[:space:]]*:[[:space:]]*"exec"' "$dir/events.jsonl" 2>/dev/null || true; } | grep -cF -- "$NAME" || true)"
+    # Event lines only: alert lines carry their events too.
+    count="$( { grep -E '^\{"kind"[[:space:]]*:[[:space:]]*"exec"' "$dir/events.jsonl" 2>/dev/null || true; } | grep -cF -- "$NAME" || true)"
     drops="$(read_drops "$dir/stats.json")"
     record "$mode" "$round" "$elapsed" "${count:-0}" "$drops" "$hwm" "$((c1 - c0))" ok
     log "round $round $mode: ${elapsed}s, ${count:-0}/$N exec events, drops $drops"
