@@ -201,6 +201,18 @@ fn collect_table(kind: TableKind, ctx: &mut Ctx<'_>, table: &mut Table) {
     }
 }
 
+/// Puts the calling thread in the SCHED_IDLE class: it runs on CPU time
+/// nothing else wants (a background inventory must not slow the host's
+/// work; on a saturated host it still advances, slowly). Failures are
+/// logged, not fatal.
+pub fn idle_scheduling() {
+    let param = libc::sched_param { sched_priority: 0 };
+    // SAFETY: pid 0 is the calling thread; `param` is a valid sched_param.
+    if unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) } != 0 {
+        tracing::debug!(error = %std::io::Error::last_os_error(), "cannot move the collector to SCHED_IDLE");
+    }
+}
+
 /// Collects once with fresh caches.
 pub fn collect(tables: &[TableKind], opts: &Options) -> Snapshot {
     Collector::new(opts.clone()).collect(tables)
@@ -221,5 +233,31 @@ pub fn lower_priority(nice: i32) {
         if libc::syscall(libc::SYS_ioprio_set, 1, tid, 3 << 13) != 0 {
             tracing::debug!(error = %std::io::Error::last_os_error(), "cannot lower collector I/O priority");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The scheduling policy of the calling thread (field 41 of its stat).
+    fn policy() -> u32 {
+        let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+        let after_comm = &stat[stat.rfind(')').unwrap() + 2..];
+        after_comm.split(' ').nth(38).unwrap().parse().unwrap()
+    }
+
+    #[test]
+    fn collector_threads_yield_to_the_host() {
+        let (nice, thread_policy) = std::thread::spawn(|| {
+            super::lower_priority(10);
+            super::idle_scheduling();
+            // SAFETY: getpriority of the calling thread.
+            let nice = unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::syscall(libc::SYS_gettid) as libc::id_t) };
+            (nice, policy())
+        })
+        .join()
+        .unwrap();
+        assert_eq!(thread_policy as i32, libc::SCHED_IDLE, "SCHED_IDLE");
+        assert!(nice >= 10, "nice {nice}");
+        assert_eq!(policy(), 0, "only the collector thread changes, not this one");
     }
 }

@@ -57,6 +57,7 @@ impl AssetWatch {
         let thread_stop = stop.clone();
         thread::Builder::new().name("panoptes-assets".into()).spawn(move || {
             assets::lower_priority(NICE);
+            assets::idle_scheduling();
             watch(Collector::new(opts), interval, store, &tx, &counters, &thread_stop);
         })?;
         tracing::info!(interval_secs = interval.as_secs(), "asset inventory: collecting periodically");

@@ -4,7 +4,6 @@
 //! keyed and its parent; `container`: container id), bounded and expired
 //! by event time so replays behave like live runs.
 
-use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
@@ -40,35 +39,46 @@ pub struct SeqState {
 }
 
 /// The process across its execs: pid and start time (its `exec_id`
-/// changes with each exec in place; these do not). `None` when the start
-/// is unknown.
-fn process_key(ev: &Event) -> Option<String> {
+/// changes with each exec in place; these do not), written into `buf`.
+/// `None` when the start is unknown.
+fn process_key<'b>(ev: &Event, buf: &'b mut [u8; 48]) -> Option<&'b str> {
+    use std::io::Write;
     let p = &ev.process;
-    (p.start_boot_ns != 0).then(|| format!("p:{}:{}", p.pid, p.start_boot_ns))
+    if p.start_boot_ns == 0 {
+        return None;
+    }
+    let mut rest = &mut buf[..];
+    write!(rest, "p:{}:{}", p.pid, p.start_boot_ns).ok()?;
+    let len = 48 - rest.len();
+    std::str::from_utf8(&buf[..len]).ok()
 }
 
-/// Keys under which a later step looks for partials.
-fn lookup_keys(by: By, ev: &Event) -> Vec<Cow<'_, str>> {
-    let own = || ev.process.exec_id.as_deref().map(Cow::Borrowed).into_iter().chain(process_key(ev).map(Cow::Owned));
-    match by {
-        By::Process => own().collect(),
-        By::Container => ev.container.as_ref().map(|c| Cow::Borrowed(c.id.as_str())).into_iter().collect(),
-        By::Lineage => {
-            own().chain(ev.process.ancestors.iter().filter_map(|a| a.exec_id.as_deref()).map(Cow::Borrowed)).collect()
-        }
-    }
+/// Keys under which a later step looks for partials (no allocation: this
+/// runs for every event of a later step's kind while partials wait).
+fn lookup_keys<'a>(by: By, ev: &'a Event, process: Option<&'a str>) -> impl Iterator<Item = &'a str> {
+    let (own, ancestors, container) = match by {
+        By::Process => (true, false, false),
+        By::Lineage => (true, true, false),
+        By::Container => (false, false, true),
+    };
+    let own = ev.process.exec_id.as_deref().into_iter().chain(process).filter(move |_| own);
+    let ancestors = ev.process.ancestors.iter().filter_map(|a| a.exec_id.as_deref()).filter(move |_| ancestors);
+    let container = ev.container.as_ref().map(|c| c.id.as_str()).into_iter().filter(move |_| container);
+    own.chain(ancestors).chain(container)
 }
 
 /// Keys a new partial is filed under. The widest comes last (see
 /// `Partial::signature`).
 fn start_keys(by: By, ev: &Event) -> Vec<Arc<str>> {
+    let mut buf = [0; 48];
+    let process = process_key(ev, &mut buf);
     match by {
-        By::Container => lookup_keys(by, ev).iter().map(|k| Arc::from(k.as_ref())).collect(),
+        By::Container => lookup_keys(by, ev, process).map(Arc::from).collect(),
         By::Process | By::Lineage => {
             // The process under its current image and across later execs
             // in place.
             let mut keys: Vec<Arc<str>> = ev.process.exec_id.as_deref().map(Arc::from).into_iter().collect();
-            keys.extend(process_key(ev).map(|k| Arc::from(k.as_str())));
+            keys.extend(process.map(Arc::from));
             // The parent too (a shell running curl, then the download) —
             // unless it is init, which is everyone's parent.
             if by == By::Lineage {
@@ -113,9 +123,11 @@ impl SeqState {
         let mut completed = Vec::new();
         let mut advanced: Vec<usize> = Vec::new();
         let later_kinds = seq.steps[1..].iter().fold(0, |m, s| m | s.kinds);
-        let keys = if self.live > 0 && later_kinds & kind != 0 { lookup_keys(seq.by, ev) } else { Vec::new() };
-        'keys: for key in keys {
-            let Some(entries) = self.by_key.get(key.as_ref()) else { continue };
+        let mut buf = [0; 48];
+        let waiting = self.live > 0 && later_kinds & kind != 0;
+        let process = if waiting { process_key(ev, &mut buf) } else { None };
+        'keys: for key in lookup_keys(seq.by, ev, process).filter(|_| waiting) {
+            let Some(entries) = self.by_key.get(key) else { continue };
             for &(slot, gen) in entries.clone().iter() {
                 if advanced.contains(&slot) {
                     continue;
