@@ -50,6 +50,8 @@ pub struct EngineStats {
     pub kill_failures: u64,
     /// Partial sequence matches dropped to stay within `max_partials`.
     pub sequence_drops: u64,
+    /// Later sequence steps evaluated against waiting partial matches.
+    pub sequence_step_evaluations: u64,
     /// Matches per rule id (only rules that matched).
     pub by_rule: HashMap<String, u64>,
 }
@@ -68,7 +70,11 @@ pub struct Engine {
     set: RuleSet,
     by_kind: Vec<NameIndex>,
     seq_by_kind: Vec<Vec<u32>>,
+    /// Per kind: sequences filed by their first step's keys.
+    seq_first: Vec<NameIndex>,
     candidates: Vec<u32>,
+    /// Per sequence: this event may match its first step.
+    first_hit: Vec<bool>,
     cache: Cache,
     seqs: Vec<SeqState>,
     limiter: Limiter,
@@ -107,22 +113,34 @@ impl Engine {
             .zip(&per_kind)
             .map(|(kind, rules)| NameIndex::build(*kind, rules, &set.preds, opts.index))
             .collect();
+        let mut first_by_kind: Vec<Vec<(u32, &crate::compile::Expr)>> = vec![Vec::new(); EventKind::ALL.len()];
         for (i, seq) in set.sequences.iter().enumerate().filter(|(_, s)| s.meta.enabled) {
             let kinds = seq.steps.iter().fold(0, |m, s| m | s.kinds);
             for kind in EventKind::ALL {
                 if kinds & kind_bit(*kind) != 0 {
                     seq_by_kind[*kind as usize].push(i as u32);
                 }
+                if seq.steps[0].kinds & kind_bit(*kind) != 0 {
+                    first_by_kind[*kind as usize].push((i as u32, &seq.steps[0].cond));
+                }
             }
         }
+        let seq_first: Vec<NameIndex> = EventKind::ALL
+            .iter()
+            .zip(&first_by_kind)
+            .map(|(kind, firsts)| NameIndex::build(*kind, firsts, &set.preds, opts.index))
+            .collect();
         let seqs = set.sequences.iter().map(|_| SeqState::default()).collect();
+        let first_hit = vec![false; set.sequences.len()];
         let enabled = set.enabled();
         let matched = vec![0; set.rules.len() + set.sequences.len()];
         Engine {
             set,
             by_kind,
             seq_by_kind,
+            seq_first,
             candidates: Vec::new(),
+            first_hit,
             cache: Cache::default(),
             seqs,
             limiter: Limiter::default(),
@@ -172,6 +190,7 @@ impl Engine {
     /// The counters so far, with matches per rule id.
     pub fn stats(&self) -> EngineStats {
         let mut stats = self.stats.clone();
+        stats.sequence_step_evaluations = self.seqs.iter().map(|s| s.step_evaluations).sum();
         let rules = self.set.rules.len();
         for (i, n) in self.matched.iter().enumerate().filter(|(_, n)| **n > 0) {
             let meta = if i < rules { &self.set.rules[i].meta } else { &self.set.sequences[i - rules].meta };
@@ -202,9 +221,15 @@ impl Engine {
                 hits.push((r, false, vec![ev.clone()]));
             }
         }
+        if !self.seq_by_kind[kind].is_empty() {
+            for &s in self.seq_first[kind].candidates(ev, &mut self.candidates, preds, &mut self.cache) {
+                self.first_hit[s as usize] = true;
+            }
+        }
         for &s in &self.seq_by_kind[kind] {
             let seq = &self.set.sequences[s as usize];
             self.stats.rule_evaluations += 1;
+            let try_first = std::mem::take(&mut self.first_hit[s as usize]);
             let completed = self.seqs[s as usize].feed(
                 seq,
                 ev,
@@ -212,6 +237,7 @@ impl Engine {
                 &mut self.cache,
                 self.opts.max_partials,
                 &mut self.stats.sequence_drops,
+                try_first,
             );
             for events in completed {
                 if !seq.exceptions.iter().any(|(_, e)| eval(e, ev, preds, &mut self.cache, &[])) {

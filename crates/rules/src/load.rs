@@ -602,6 +602,7 @@ impl Gathered {
                     m.output = output;
                     let captures =
                         crate::compile::captures(compiled_steps.iter().map(|s| &s.cond), compiled_steps.len());
+                    let joins = compiled_steps.iter().map(|s| crate::sequence::join_of(&s.cond)).collect();
                     set.sequences.push(Sequence {
                         meta: m,
                         steps: compiled_steps,
@@ -610,6 +611,7 @@ impl Gathered {
                         exceptions: ex,
                         tests: meta.tests,
                         captures,
+                        joins,
                     });
                 }
                 Err((offset, msg)) => {

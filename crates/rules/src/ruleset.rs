@@ -112,6 +112,9 @@ pub struct Sequence {
     /// Per step: the fields of its event that later steps compare with
     /// (`$step.field`). Partial matches equal in these are interchangeable.
     pub captures: Vec<Vec<(&'static event::fields::FieldDef, event::fields::Arg)>>,
+    /// Per step: the `$step.field` equality it needs, if any; partials
+    /// waiting for that step are filed by the referenced value.
+    pub joins: Vec<Option<crate::sequence::Join>>,
 }
 
 /// Everything loaded.

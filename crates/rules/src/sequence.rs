@@ -3,13 +3,21 @@
 //! place stays the same process; `lineage`: the first step's process so
 //! keyed and its parent; `container`: container id), bounded and expired
 //! by event time so replays behave like live runs.
+//!
+//! A partial waiting for a step that needs `FIELD == $earlier.FIELD` is
+//! filed by a hash of that earlier value instead, so an event meets only
+//! the partials whose value it carries (then the grouping is checked),
+//! not every partial of its lineage.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
+use std::hash::{BuildHasher, Hash, Hasher};
+
+use event::fields::{Arg, FieldDef, Value};
 use event::Event;
 
-use crate::compile::{kind_bit, Predicates};
+use crate::compile::{kind_bit, Expr, Predicates};
 use crate::eval::{eval, Cache};
 use crate::load::{By, Sequence};
 
@@ -23,6 +31,66 @@ struct Partial {
     /// when there is one (every later event under the first step's process
     /// is under its parent too).
     signature: Option<(Arc<str>, usize, String)>,
+    /// Hashes it is filed under in `by_join` (empty: filed under `keys`).
+    joined: Vec<u64>,
+}
+
+/// A step's necessary equality with an earlier step: one of `fields` of
+/// the event equals the earlier step's `ref_field`.
+#[derive(Debug, Clone)]
+pub struct Join {
+    pub ref_step: usize,
+    pub ref_field: &'static FieldDef,
+    pub ref_arg: Arg,
+    pub fields: Vec<(&'static FieldDef, Arg)>,
+}
+
+/// The equality `cond` needs, if any: a `$step.field ==` reference, a
+/// conjunction with one, or a disjunction of references to the same value.
+pub fn join_of(cond: &Expr) -> Option<Join> {
+    match cond {
+        Expr::Ref(r) if !r.negated && r.step != crate::compile::SAME_EVENT => Some(Join {
+            ref_step: r.step,
+            ref_field: r.ref_field,
+            ref_arg: r.ref_arg.clone(),
+            fields: vec![(r.field, r.arg.clone())],
+        }),
+        Expr::And(parts) => parts.iter().find_map(join_of),
+        Expr::Or(parts) => {
+            let mut joins = parts.iter().map(join_of);
+            let mut all = joins.next()??;
+            for j in joins {
+                let j = j?;
+                if j.ref_step != all.ref_step || j.ref_field.name != all.ref_field.name || j.ref_arg != all.ref_arg {
+                    return None;
+                }
+                all.fields.extend(j.fields);
+            }
+            Some(all)
+        }
+        _ => None,
+    }
+}
+
+/// Where a value waited for by `step` is filed (equal values hash alike;
+/// a collision only adds a candidate, whose condition is still evaluated).
+fn join_hash(step: usize, v: Value<'_>) -> u64 {
+    let mut h = foldhash::fast::FixedState::with_seed(0x5eed).build_hasher();
+    step.hash(&mut h);
+    match v {
+        Value::Str(s) => (0u8, s).hash(&mut h),
+        Value::Int(i) => (1u8, i).hash(&mut h),
+        Value::Bool(b) => (2u8, b).hash(&mut h),
+        Value::Ip(ip) => (3u8, ip).hash(&mut h),
+    }
+    h.finish()
+}
+
+/// What one event did to one partial.
+enum Advance {
+    No,
+    Advanced,
+    Completed(Vec<Event>),
 }
 
 /// One sequence's waiting partial matches.
@@ -31,11 +99,15 @@ pub struct SeqState {
     slots: Vec<Option<(u32, Partial)>>,
     free: Vec<usize>,
     by_key: HashMap<Arc<str>, Vec<(usize, u32)>>,
+    /// Partials waiting for a step with a [`Join`], by [`join_hash`].
+    by_join: HashMap<u64, Vec<(usize, u32)>>,
     /// Creation order, for dropping the oldest when full.
     order: VecDeque<(usize, u32)>,
     by_signature: HashMap<(Arc<str>, usize, String), (usize, u32)>,
     live: usize,
     generation: u32,
+    /// Later-step conditions evaluated against waiting partials.
+    pub step_evaluations: u64,
 }
 
 /// The process across its execs: pid and start time (its `exec_id`
@@ -109,6 +181,9 @@ fn signature(seq: &Sequence, key: &Arc<str>, events: &[Arc<Event>]) -> (Arc<str>
 
 impl SeqState {
     /// Feeds one event; returns the event lists of completed matches.
+    /// `try_first`: the event may match the first step (false when the
+    /// engine's index rules it out).
+    #[allow(clippy::too_many_arguments)]
     pub fn feed(
         &mut self,
         seq: &Sequence,
@@ -117,45 +192,33 @@ impl SeqState {
         cache: &mut Cache,
         max: usize,
         drops: &mut u64,
+        try_first: bool,
     ) -> Vec<Vec<Event>> {
-        let within = seq.within.as_nanos() as u64;
         let kind = kind_bit(ev.kind());
         let mut completed = Vec::new();
-        let mut advanced: Vec<usize> = Vec::new();
         let later_kinds = seq.steps[1..].iter().fold(0, |m, s| m | s.kinds);
-        let mut buf = [0; 48];
-        let waiting = self.live > 0 && later_kinds & kind != 0;
-        let process = if waiting { process_key(ev, &mut buf) } else { None };
-        'keys: for key in lookup_keys(seq.by, ev, process).filter(|_| waiting) {
-            let Some(entries) = self.by_key.get(key) else { continue };
-            for &(slot, gen) in entries.clone().iter() {
+        if self.live > 0 && later_kinds & kind != 0 {
+            let mut buf = [0; 48];
+            let process = process_key(ev, &mut buf);
+            let mut advanced: Vec<usize> = Vec::new();
+            for (slot, gen) in self.candidates(seq, ev, kind, process) {
                 if advanced.contains(&slot) {
                     continue;
                 }
-                let Some(Some((g, partial))) = self.slots.get_mut(slot) else { continue };
-                if *g != gen || ev.time_boot_ns.saturating_sub(partial.started_ns) > within {
-                    continue;
-                }
-                let step = &seq.steps[partial.events.len()];
-                if step.kinds & kind == 0 || !eval(&step.cond, ev, preds, cache, &partial.events) {
-                    continue;
-                }
-                advanced.push(slot);
-                partial.events.push(Arc::new(ev.clone()));
-                if partial.events.len() == seq.steps.len() {
-                    let events = partial.events.iter().map(|e| (**e).clone()).collect();
-                    completed.push(events);
-                    self.release(slot);
-                    // One completion per event: the other partials it could
-                    // complete describe the same activity.
-                    break 'keys;
-                } else {
-                    self.resign(seq, slot);
+                match self.try_advance(seq, slot, gen, ev, kind, preds, cache) {
+                    Advance::No => {}
+                    Advance::Advanced => advanced.push(slot),
+                    Advance::Completed(events) => {
+                        completed.push(events);
+                        // One completion per event: the other partials it
+                        // could complete describe the same activity.
+                        break;
+                    }
                 }
             }
         }
         let first = &seq.steps[0];
-        if first.kinds & kind != 0 && eval(&first.cond, ev, preds, cache, &[]) {
+        if try_first && first.kinds & kind != 0 && eval(&first.cond, ev, preds, cache, &[]) {
             let keys = start_keys(seq.by, ev);
             if !keys.is_empty() {
                 if self.live >= max {
@@ -164,10 +227,140 @@ impl SeqState {
                 }
                 let events = vec![Arc::new(ev.clone())];
                 let signature = keys.last().map(|k| signature(seq, k, &events));
-                self.insert(Partial { events, started_ns: ev.time_boot_ns, keys, signature });
+                let partial = Partial { events, started_ns: ev.time_boot_ns, keys, signature, joined: Vec::new() };
+                self.insert(seq, partial);
             }
         }
         completed
+    }
+
+    /// Partials `ev` may advance: those filed under its grouping keys, and
+    /// those whose awaited value it carries (in its grouping).
+    fn candidates(&self, seq: &Sequence, ev: &Event, kind: u64, process: Option<&str>) -> Vec<(usize, u32)> {
+        let mut out = Vec::new();
+        for key in lookup_keys(seq.by, ev, process) {
+            if let Some(entries) = self.by_key.get(key) {
+                out.extend_from_slice(entries);
+            }
+        }
+        if self.by_join.is_empty() {
+            return out;
+        }
+        for (step, join) in seq.joins.iter().enumerate() {
+            let Some(join) = join.as_ref().filter(|_| seq.steps[step].kinds & kind != 0) else { continue };
+            for (field, arg) in &join.fields {
+                (field.visit)(ev, arg, &mut |v| {
+                    for &(slot, gen) in self.by_join.get(&join_hash(step, v)).map(Vec::as_slice).unwrap_or_default() {
+                        let in_group = matches!(self.slots.get(slot), Some(Some((g, p)))
+                            if *g == gen && lookup_keys(seq.by, ev, process).any(|k| p.keys.iter().any(|pk| **pk == *k)));
+                        if in_group {
+                            out.push((slot, gen));
+                        }
+                    }
+                    false
+                });
+            }
+        }
+        out
+    }
+
+    /// Tries the partial's next step on `ev`.
+    #[allow(clippy::too_many_arguments)]
+    fn try_advance(
+        &mut self,
+        seq: &Sequence,
+        slot: usize,
+        gen: u32,
+        ev: &Event,
+        kind: u64,
+        preds: &Predicates,
+        cache: &mut Cache,
+    ) -> Advance {
+        let within = seq.within.as_nanos() as u64;
+        let Some(Some((g, partial))) = self.slots.get_mut(slot) else { return Advance::No };
+        if *g != gen || ev.time_boot_ns.saturating_sub(partial.started_ns) > within {
+            return Advance::No;
+        }
+        let step = &seq.steps[partial.events.len()];
+        if step.kinds & kind == 0 {
+            return Advance::No;
+        }
+        self.step_evaluations += 1;
+        if !eval(&step.cond, ev, preds, cache, &partial.events) {
+            return Advance::No;
+        }
+        partial.events.push(Arc::new(ev.clone()));
+        if partial.events.len() == seq.steps.len() {
+            let events = partial.events.iter().map(|e| (**e).clone()).collect();
+            self.release(slot);
+            return Advance::Completed(events);
+        }
+        self.unfile(slot);
+        self.resign(seq, slot);
+        self.file(seq, slot);
+        Advance::Advanced
+    }
+
+    /// Files the partial in `slot` for its next step: by the awaited value
+    /// when that step has a [`Join`], else under its grouping keys.
+    fn file(&mut self, seq: &Sequence, slot: usize) {
+        let Some(Some((gen, partial))) = self.slots.get_mut(slot) else { return };
+        let gen = *gen;
+        let next = partial.events.len();
+        match seq.joins.get(next).and_then(Option::as_ref) {
+            Some(join) => {
+                let mut hashes = Vec::new();
+                if let Some(earlier) = partial.events.get(join.ref_step) {
+                    (join.ref_field.visit)(earlier, &join.ref_arg, &mut |v| {
+                        hashes.push(join_hash(next, v));
+                        false
+                    });
+                }
+                hashes.sort_unstable();
+                hashes.dedup();
+                for h in &hashes {
+                    self.by_join.entry(*h).or_default().push((slot, gen));
+                }
+                // No value: the step can never hold; the partial only waits
+                // to expire.
+                if let Some(Some((_, partial))) = self.slots.get_mut(slot) {
+                    partial.joined = hashes;
+                }
+            }
+            None => {
+                for key in partial.keys.clone() {
+                    self.by_key.entry(key).or_default().push((slot, gen));
+                }
+            }
+        }
+    }
+
+    /// Takes the partial in `slot` out of `by_key` / `by_join`.
+    fn unfile(&mut self, slot: usize) {
+        let Some((gen, mut partial)) = self.slots.get_mut(slot).and_then(Option::take) else { return };
+        self.remove_filing(slot, gen, &partial);
+        partial.joined.clear();
+        self.slots[slot] = Some((gen, partial));
+    }
+
+    fn remove_filing(&mut self, slot: usize, gen: u32, partial: &Partial) {
+        fn remove<K: std::hash::Hash + Eq>(map: &mut HashMap<K, Vec<(usize, u32)>>, key: &K, entry: (usize, u32)) {
+            if let Some(v) = map.get_mut(key) {
+                v.retain(|e| *e != entry);
+                if v.is_empty() {
+                    map.remove(key);
+                }
+            }
+        }
+        if partial.joined.is_empty() {
+            for key in &partial.keys {
+                remove(&mut self.by_key, key, (slot, gen));
+            }
+        } else {
+            for h in &partial.joined {
+                remove(&mut self.by_join, h, (slot, gen));
+            }
+        }
     }
 
     /// Recomputes a partial's signature after it advanced, replacing an
@@ -192,7 +385,7 @@ impl SeqState {
         }
     }
 
-    fn insert(&mut self, partial: Partial) {
+    fn insert(&mut self, seq: &Sequence, partial: Partial) {
         if let Some(sig) = &partial.signature {
             if let Some(&(slot, gen)) = self.by_signature.get(sig) {
                 if matches!(self.slots.get(slot), Some(Some((g, _))) if *g == gen) {
@@ -209,13 +402,11 @@ impl SeqState {
                 self.slots.len() - 1
             }
         };
-        for key in &partial.keys {
-            self.by_key.entry(key.clone()).or_default().push((slot, gen));
-        }
         if let Some(sig) = &partial.signature {
             self.by_signature.insert(sig.clone(), (slot, gen));
         }
         self.slots[slot] = Some((gen, partial));
+        self.file(seq, slot);
         self.order.push_back((slot, gen));
         self.live += 1;
     }
@@ -227,14 +418,7 @@ impl SeqState {
                     self.by_signature.remove(sig);
                 }
             }
-            for key in &partial.keys {
-                if let Some(v) = self.by_key.get_mut(key) {
-                    v.retain(|e| *e != (slot, gen));
-                    if v.is_empty() {
-                        self.by_key.remove(key);
-                    }
-                }
-            }
+            self.remove_filing(slot, gen, &partial);
             self.free.push(slot);
             self.live -= 1;
         }

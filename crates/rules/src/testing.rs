@@ -102,7 +102,7 @@ fn matches_sequence(seq: &Sequence, preds: &Predicates, events: &[Event]) -> boo
     let mut drops = 0;
     events.iter().any(|ev| {
         cache.reset(preds.preds.len());
-        let done = state.feed(seq, ev, preds, &mut cache, 1024, &mut drops);
+        let done = state.feed(seq, ev, preds, &mut cache, 1024, &mut drops, true);
         done.iter().any(|_| !seq.exceptions.iter().any(|(_, e)| eval(e, ev, preds, &mut cache, &[])))
     })
 }

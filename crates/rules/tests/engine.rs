@@ -356,3 +356,53 @@ fn sequences_by_process_follow_an_exec_in_place() {
     e.process(&exec(60, 999, "a2"), &mut out);
     assert!(out.is_empty(), "{out:?}");
 }
+
+/// Thousands of partial matches waiting under one lineage (a busy build
+/// or CI shell writing files): an exec in that lineage meets only the
+/// partials whose awaited value (`$drop.file.path`) it carries.
+#[test]
+fn waiting_partials_are_found_by_the_value_their_next_step_needs() {
+    let mut e = engine(
+        r#"
+- sequence: dropped_then_run
+  by: lineage
+  within: 10m
+  steps:
+    - name: drop
+      condition: kind == file_open and file.reason == write
+    - condition: kind == exec and (exec.file == $drop.file.path or exec.argv == $drop.file.path)
+  severity: high
+"#,
+    );
+    let mut out = Vec::new();
+    let shell = json!([{"pid": 100, "exec_id": "sh"}]);
+    for i in 0..2_000u64 {
+        e.process(
+            &ev(
+                json!({"kind": "file_open", "time_boot_ns": i, "process": {"pid": 1000 + i, "exec_id": format!("w{i}"),
+                       "ancestors": shell}, "file": {"path": format!("/work/f{i}"), "reason": "write"}}),
+            ),
+            &mut out,
+        );
+    }
+    let exec = |n: u64, file: &str, argv: serde_json::Value| {
+        ev(json!({"kind": "exec", "time_boot_ns": 5_000 + n, "process": {"pid": 5000 + n, "exec_id": format!("x{n}"),
+                  "ancestors": shell}, "exec": {"file": file, "argv": argv}}))
+    };
+    for n in 0..100 {
+        e.process(&exec(n, "/usr/bin/gcc", json!(["gcc", "-c", "x.c"])), &mut out);
+    }
+    assert!(out.is_empty());
+    assert_eq!(e.stats().sequence_step_evaluations, 0, "no waiting partial carries /usr/bin/gcc");
+    e.process(&exec(200, "/usr/bin/sh", json!(["sh", "/work/f1234"])), &mut out);
+    assert_eq!(out.len(), 1, "found by argv");
+    assert_eq!(out[0].events[0].process.pid, 2234);
+    assert_eq!(e.stats().sequence_step_evaluations, 1);
+    // Another lineage with the same value does not complete it.
+    e.process(
+        &ev(json!({"kind": "exec", "time_boot_ns": 6_000, "process": {"pid": 7000, "exec_id": "y",
+                   "ancestors": [{"pid": 300, "exec_id": "other"}]}, "exec": {"file": "/work/f7"}})),
+        &mut out,
+    );
+    assert_eq!(out.len(), 1);
+}
