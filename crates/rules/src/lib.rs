@@ -15,6 +15,7 @@ mod eval;
 mod index;
 pub mod kernel;
 pub mod kill;
+mod literals;
 pub mod load;
 pub mod matcher;
 mod ruleset;
