@@ -343,6 +343,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn only_listed_environment_variables_are_kept() {
+        let long = format!("LD_LIBRARY_PATH={}", "a".repeat(300));
+        let vars: [&[u8]; 6] = [
+            b"PATH=/usr/bin",
+            b"LD_PRELOAD=/x.so",
+            b"NODE_OPTIONS=--require /tmp/h.js",
+            b"NOEQUALS",
+            long.as_bytes(),
+            b"HISTFILE=\xff",
+        ];
+        let kept = kept_env(vars.into_iter());
+        assert_eq!(kept.keys().collect::<Vec<_>>(), ["HISTFILE", "LD_LIBRARY_PATH", "LD_PRELOAD", "NODE_OPTIONS"]);
+        assert_eq!(kept["LD_LIBRARY_PATH"].len(), 256, "values are cut");
+        assert_eq!(kept["HISTFILE"], "\u{fffd}", "invalid UTF-8 is replaced, not fatal");
+    }
+
+    #[test]
     fn stdio_codes_name_the_descriptor() {
         assert_eq!(stdio_kind(0), "closed");
         assert_eq!(stdio_kind(1), "pipe");

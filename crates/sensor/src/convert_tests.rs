@@ -66,6 +66,33 @@ fn exec_record() {
 }
 
 #[test]
+fn exec_stdio_and_kept_environment() {
+    // fd 0 an inet socket (type 12, family 2), fd 1 a pseudo-terminal
+    // (type 2, major 136), fd 2 closed.
+    let stdio = l::PN_EXEC_STDIO_KNOWN | (12 | 2 << 4) | (2 | 136 << 4) << 16;
+    let env = b"HOME=/root\0LD_PRELOAD=/tmp/x.so\0AWS_SECRET_ACCESS_KEY=hunter2\0GLIBC_TUNABLES=glibc.malloc.mxfast=1\0LD_AUDIT\0";
+    let bytes = build(
+        hdr(l::PN_KIND_EXEC, l::PN_OP_EXECVE, 0),
+        [1, 1234, 0xEF53, 0, 0, stdio],
+        &[(0, b"/bin/sh", 0), (1, b"sh\0bin\0usr", REV), (2, b"sh", 0), (5, env, 0)],
+    );
+    let Body::Exec(e) = decode(&bytes).body else { panic!() };
+    assert_eq!((e.stdin, e.stdout, e.stderr), (Some("inet"), Some("tty"), Some("closed")));
+    let env: Vec<(&str, &str)> = e.env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(
+        env,
+        [("GLIBC_TUNABLES", "glibc.malloc.mxfast=1"), ("LD_PRELOAD", "/tmp/x.so")],
+        "only listed variables"
+    );
+    // Without the kernel's mark (failed execs, older records) nothing is
+    // claimed about the descriptors.
+    let bytes = build(hdr(l::PN_KIND_EXEC, l::PN_OP_EXECVE, 0), [1, 1234, 0xEF53, 0, 0, 0], &[(0, b"/bin/sh", 0)]);
+    let Body::Exec(e) = decode(&bytes).body else { panic!() };
+    assert_eq!((e.stdin, e.stdout, e.stderr), (None, None, None));
+    assert!(e.env.is_empty());
+}
+
+#[test]
 fn memfd_exec_and_truncated_argv() {
     let bytes = build(
         hdr(l::PN_KIND_EXEC, l::PN_OP_EXECVE, 0),
