@@ -3,6 +3,12 @@
 //! alone over them and prints the slowest.
 //!
 //!   cargo run --release -p panoptes-rules --example rule_cost -- EVENTS.jsonl [RULES_DIR]
+//!
+//! Environment: `TOTAL_ONLY=1` the whole set only; `REPEAT=N` passes over
+//! the events; `INDEX=1` the scanners and what each kind's index files;
+//! `BY_KIND=1` cost, rule evaluations and alerts per event kind;
+//! `EVALS=1` evaluations of each rule alone; `NO_SEQUENCES=1` the set
+//! without its sequences as well.
 
 use std::time::Instant;
 
