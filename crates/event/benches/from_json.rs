@@ -100,7 +100,7 @@ fn events() -> Vec<Event> {
         .map(|(i, body)| Event {
             time_boot_ns: 9_876_543_210 + i as u64,
             time_unix_ns: 1_795_435_200_123_456_789 + i as u64,
-            process: process(4242),
+            process: process(4242).into(),
             container: Some(container()),
             body,
         })

@@ -17,7 +17,7 @@ fn small_alert() -> Alert {
         events: vec![Event {
             time_boot_ns: 5,
             time_unix_ns: 1_000_000_001,
-            process: Process { pid: 7, comm: "sh".into(), ..Process::default() },
+            process: Process { pid: 7, comm: "sh".into(), ..Process::default() }.into(),
             container: None,
             body: Body::Exit(Exit { code: Some(0), signal: None, core_dumped: false }),
         }],

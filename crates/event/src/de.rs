@@ -281,11 +281,22 @@ impl<'de> Visitor<'de> for EventVisitor {
         Ok(Event {
             time_boot_ns: time_boot_ns.unwrap_or(0),
             time_unix_ns: time_unix_ns.unwrap_or(0),
-            process: process.unwrap_or_default(),
+            process: match process {
+                Some(p) => std::sync::Arc::new(p),
+                None => no_process(),
+            },
             container: container.flatten(),
             body: body.unwrap_or_else(|| Body::default_for(kind)),
         })
     }
+}
+
+/// The process of an event without one: one shared empty `Process`, so
+/// such events (and [`crate::lines`]' events, whose process is put in
+/// after) do not allocate one each.
+fn no_process() -> std::sync::Arc<Process> {
+    static EMPTY: std::sync::OnceLock<std::sync::Arc<Process>> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(Default::default).clone()
 }
 
 #[cfg(test)]

@@ -34,7 +34,7 @@ fn every_kind_round_trips() {
         assert!(!reordered.starts_with("{\"kind\""), "{reordered}");
         assert_eq!(Event::from_json(&reordered).unwrap(), ev, "{reordered}");
         // On the host, with nothing known about the process.
-        let bare = Event { container: None, process: Process::default(), ..ev };
+        let bare = Event { container: None, process: Process::default().into(), ..ev };
         assert_eq!(Event::from_json(&bare.to_json()).unwrap(), bare);
     }
 }
@@ -46,7 +46,7 @@ fn partial_event_from_a_rule_test() {
     let expected = Event {
         time_boot_ns: 0,
         time_unix_ns: 0,
-        process: Process { exe: Some("/tmp/x".into()), ..Process::default() },
+        process: Process { exe: Some("/tmp/x".into()), ..Process::default() }.into(),
         container: None,
         body: Body::Exec(Exec { file: Some("/tmp/x".into()), argv: vec!["x".into()], ..Exec::default() }),
     };
@@ -59,7 +59,7 @@ fn missing_body_and_header_take_defaults() {
         let ev = Event::from_json(&format!("{{\"kind\":\"{kind}\"}}")).unwrap();
         assert_eq!(ev.kind(), *kind);
         assert_eq!(ev.body, Body::default_for(*kind));
-        assert_eq!((ev.time_unix_ns, ev.time_boot_ns, &ev.process, &ev.container), (0, 0, &Process::default(), &None));
+        assert_eq!((ev.time_unix_ns, ev.time_boot_ns, &*ev.process, &ev.container), (0, 0, &Process::default(), &None));
     }
 }
 

@@ -13,7 +13,7 @@ impl Serialize for Event {
         map.serialize_entry("kind", kind.name())?;
         map.serialize_entry("time", &rfc3339_nanos(self.time_unix_ns))?;
         map.serialize_entry("time_boot_ns", &self.time_boot_ns)?;
-        map.serialize_entry("process", &self.process)?;
+        map.serialize_entry("process", &*self.process)?;
         map.serialize_entry("container", &self.container)?;
         map.serialize_entry(kind.body_key(), &self.body)?;
         map.end()
@@ -36,7 +36,7 @@ mod tests {
         Event {
             time_boot_ns: 5_000_000_123,
             time_unix_ns: 1_795_000_000_000_000_123,
-            process: Process { pid: 42, tid: 43, comm: "sh".into(), ..Default::default() },
+            process: Process { pid: 42, tid: 43, comm: "sh".into(), ..Default::default() }.into(),
             container: None,
             body: Body::FileRename(FileRename {
                 path: "/tmp/a".into(),

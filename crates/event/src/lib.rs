@@ -20,6 +20,7 @@ pub mod fields;
 pub mod intern;
 mod json;
 pub mod kind;
+pub mod lines;
 pub mod names;
 #[cfg(any(test, feature = "samples"))]
 pub mod samples;
@@ -28,6 +29,8 @@ pub mod time;
 pub use alert::{Action, Alert, AlertProcess, KillBy, RuleRef, Severity, SeverityParseError};
 pub use body::*;
 pub use kind::EventKind;
+
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -38,8 +41,10 @@ pub struct Event {
     pub time_boot_ns: u64,
     /// Wall-clock nanoseconds since the Unix epoch (boot time + offset).
     pub time_unix_ns: u64,
-    /// Who did it.
-    pub process: Process,
+    /// Who did it. Shared: a replay hands every event of one process the
+    /// same copy; writers take it with `Arc::make_mut` (no copy while it is
+    /// theirs alone).
+    pub process: Arc<Process>,
     /// Which container it came from; `None` on the host or until the
     /// container resolver (a later stage) fills it.
     pub container: Option<Container>,

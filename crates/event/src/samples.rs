@@ -234,7 +234,7 @@ pub fn event(kind: EventKind) -> Event {
     Event {
         time_boot_ns: 9_876_543_210,
         time_unix_ns: TIME_UNIX_NS,
-        process: process(),
+        process: process().into(),
         container: Some(container()),
         body: body(kind),
     }

@@ -141,7 +141,7 @@ pub(crate) fn change_event(c: &Change) -> Event {
     Event {
         time_boot_ns: now,
         time_unix_ns: BootClock::now().to_unix_ns(now),
-        process: Process { pid: std::process::id(), comm: "panoptes".into(), ..Default::default() },
+        process: Process { pid: std::process::id(), comm: "panoptes".into(), ..Default::default() }.into(),
         container: None,
         body: Body::AssetChange(AssetChange {
             table: c.table.clone(),

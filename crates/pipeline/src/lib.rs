@@ -90,7 +90,7 @@ impl Outputs {
                 ev.container = c.lookup(&ev.process);
                 // Names come from the host's passwd; a container has its own.
                 if ev.container.is_some() && ev.process.uid != 0 {
-                    ev.process.user = None;
+                    std::sync::Arc::make_mut(&mut ev.process).user = None;
                 }
                 if let Some(ready) = c.hold(ev, wanted, counters) {
                     for (ev, wanted) in ready {
@@ -264,7 +264,7 @@ fn emit_loss(loss: &mut LossTracker, counters: &Counters, outputs: &mut Outputs)
         let ev = Event {
             time_boot_ns: now,
             time_unix_ns: BootClock::now().to_unix_ns(now),
-            process: Process { pid: std::process::id(), comm: "panoptes".into(), ..Default::default() },
+            process: Process { pid: std::process::id(), comm: "panoptes".into(), ..Default::default() }.into(),
             container: None,
             body,
         };

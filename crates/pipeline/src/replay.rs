@@ -117,12 +117,14 @@ pub fn replay_events(cfg: &Config, path: &Path) -> Result<Summary, PipelineError
     }
     let counters = Counters::default();
     let mut number = 0u64;
+    // Repeated process objects are parsed once (event::lines).
+    let mut lines = event::lines::LineReader::new();
     let mut handle = |line: &[u8], number: u64| {
         let text = line.trim_ascii_end();
         if text.is_empty() || text.starts_with(b"{\"kind\":\"alert\"") {
             return;
         }
-        match event::Event::from_json_slice(text) {
+        match lines.read(text) {
             Ok(ev) => {
                 counters.received.inc(Some(ev.kind()));
                 let want = wanted[ev.kind() as usize];
@@ -165,6 +167,8 @@ pub fn replay_events(cfg: &Config, path: &Path) -> Result<Summary, PipelineError
         number += 1;
         handle(&straddling, number);
     }
+    let read = lines.stats();
+    tracing::info!(shared = read.shared, parsed = read.parsed, full = read.full, "process objects in the recording");
     outputs.sinks.close(&counters);
     Ok(Summary::new("events-replay", &counters, &Default::default(), &Default::default(), started.elapsed())
         .with_rules(outputs.detect.as_ref().map(|d| d.stats())))

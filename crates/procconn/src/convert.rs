@@ -66,7 +66,7 @@ pub fn is_incomplete_exec(ev: &Event) -> bool {
 
 fn event(clock: &EventClock, m: &Message, process: Process, body: Body) -> Event {
     let time_boot_ns = clock.boot_ns(m.timestamp_ns);
-    Event { time_boot_ns, time_unix_ns: clock.unix_ns(time_boot_ns), process, container: None, body }
+    Event { time_boot_ns, time_unix_ns: clock.unix_ns(time_boot_ns), process: process.into(), container: None, body }
 }
 
 fn header(pid: u32, tid: u32) -> Process {
@@ -206,7 +206,9 @@ mod tests {
 
     fn body(c: Converted) -> (Process, Body, u64) {
         match c {
-            Converted::Event(e) | Converted::IncompleteExec { event: e, .. } => (e.process, e.body, e.time_boot_ns),
+            Converted::Event(e) | Converted::IncompleteExec { event: e, .. } => {
+                (std::sync::Arc::unwrap_or_clone(e.process), e.body, e.time_boot_ns)
+            }
             Converted::Skipped(s) => panic!("skipped {s:?}"),
         }
     }

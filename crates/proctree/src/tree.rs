@@ -141,7 +141,7 @@ impl ProcessTree {
             }
             _ => {}
         }
-        self.fill(&mut ev.process);
+        self.fill(std::sync::Arc::make_mut(&mut ev.process));
         if let Body::Exit(_) = ev.body {
             self.on_exit(ev.process.pid, ev.process.start_boot_ns, ev.time_boot_ns);
         }
@@ -400,7 +400,7 @@ mod tests {
     }
 
     fn ev(time: u64, process: Process, body: Body) -> Event {
-        Event { time_boot_ns: time, time_unix_ns: time, process, container: None, body }
+        Event { time_boot_ns: time, time_unix_ns: time, process: process.into(), container: None, body }
     }
 
     fn fork_exec(t: &mut ProcessTree, parent: Process, child: u32, at: u64, file: &str) -> Event {

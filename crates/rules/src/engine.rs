@@ -211,6 +211,8 @@ impl Engine {
         let kind = ev.kind() as usize;
         self.cache.reset(self.set.preds.preds.len());
         let preds = &self.set.preds;
+        // (rule, is a sequence, the sequence's events; a rule's own event is
+        // copied only for an alert the rate limit lets through)
         let mut hits: Vec<(u32, bool, Vec<Event>)> = Vec::new();
         for &r in self.by_kind[kind].candidates(ev, &mut self.candidates, preds, &mut self.cache) {
             let rule = &self.set.rules[r as usize];
@@ -218,7 +220,7 @@ impl Engine {
             if eval(&rule.cond, ev, preds, &mut self.cache, &[])
                 && !rule.exceptions.iter().any(|(_, e)| eval(e, ev, preds, &mut self.cache, &[]))
             {
-                hits.push((r, false, vec![ev.clone()]));
+                hits.push((r, false, Vec::new()));
             }
         }
         if !self.seq_by_kind[kind].is_empty() {
@@ -316,6 +318,7 @@ impl Engine {
         }
         bucket.sent += 1;
         let suppressed = std::mem::take(&mut bucket.suppressed);
+        let events = if events.is_empty() { vec![ev.clone()] } else { events };
         let action = match action_kind {
             ActionKind::Alert => Action::Alert,
             ActionKind::Kill => self.act(ev),

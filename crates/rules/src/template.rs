@@ -95,7 +95,7 @@ mod tests {
         let ev = Event {
             time_boot_ns: 0,
             time_unix_ns: 0,
-            process: Process { exe: Some("/bin/sh".into()), ..Default::default() },
+            process: Process { exe: Some("/bin/sh".into()), ..Default::default() }.into(),
             container: None,
             body: Body::Exec(Exec { argv: vec!["sh".into(), "-c".into()], ..Default::default() }),
         };

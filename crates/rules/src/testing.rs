@@ -82,7 +82,8 @@ fn check(
 pub fn test_event(json: &serde_json::Value) -> Result<Event, String> {
     let mut ev = Event::from_json(&json.to_string()).map_err(|e| e.to_string())?;
     if ev.process.exec_id.is_none() {
-        ev.process.exec_id = Some(format!("test:{}", ev.process.pid));
+        let pid = ev.process.pid;
+        std::sync::Arc::make_mut(&mut ev.process).exec_id = Some(format!("test:{pid}"));
     }
     Ok(ev)
 }

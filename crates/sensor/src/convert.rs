@@ -60,7 +60,7 @@ pub fn record_to_event(bytes: &[u8], to_unix_ns: impl Fn(u64) -> u64) -> Result<
     Ok(Event {
         time_boot_ns: hdr.time_boot_ns,
         time_unix_ns: to_unix_ns(hdr.time_boot_ns),
-        process: process(&rec),
+        process: process(&rec).into(),
         container: None,
         body: body(kind, &rec),
     })

@@ -159,5 +159,5 @@ fn event(i: u64, time_unix_ns: u64) -> Event {
             result: -115,
         }),
     };
-    Event { time_boot_ns: 9_000_000_000 + i * 1_000, time_unix_ns, process, container, body }
+    Event { time_boot_ns: 9_000_000_000 + i * 1_000, time_unix_ns, process: process.into(), container, body }
 }

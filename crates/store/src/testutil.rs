@@ -58,7 +58,7 @@ pub(crate) fn exec_event(pid: u32, time_unix_ns: u64, container_spec: Option<(&s
     Event {
         time_boot_ns: time_unix_ns % 1_000_000_000_000,
         time_unix_ns,
-        process: process(pid),
+        process: process(pid).into(),
         container: container(container_spec),
         body: Body::Exec(Exec {
             filename: "/usr/bin/curl".into(),

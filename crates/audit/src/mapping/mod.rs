@@ -57,7 +57,7 @@ pub fn to_event(event: &AuditEvent) -> Option<Event> {
     };
     let mut process = header(view.syscall);
     process.cmdline = cmdline;
-    Some(Event { time_boot_ns: 0, time_unix_ns: event.time.unix_ns(), process, container: None, body })
+    Some(Event { time_boot_ns: 0, time_unix_ns: event.time.unix_ns(), process: process.into(), container: None, body })
 }
 
 /// The acting process of an event with a SYSCALL record (header fields
