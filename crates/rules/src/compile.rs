@@ -113,7 +113,9 @@ pub struct Prefilter {
 pub struct Scanner {
     pub field: &'static FieldDef,
     pub arg: Arg,
-    pub ac: aho_corasick::AhoCorasick,
+    /// A DFA with every needle's matches in its states (standard match
+    /// kind), walked byte by byte by [`crate::eval`].
+    pub ac: aho_corasick::dfa::DFA,
     pub needles: usize,
     /// What of the field's values is fixed per process image, so its scan
     /// can be cached by `exec_id`.
@@ -172,8 +174,7 @@ impl Predicates {
         let mut keys: Vec<_> = groups.into_iter().collect();
         keys.sort_by(|a, b| a.0.cmp(&b.0));
         for ((_, _, insensitive), (texts, ids, members)) in keys {
-            let Ok(ac) = aho_corasick::AhoCorasickBuilder::new()
-                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            let Ok(ac) = aho_corasick::dfa::Builder::new()
                 .ascii_case_insensitive(insensitive)
                 .match_kind(aho_corasick::MatchKind::Standard)
                 .build(&texts)

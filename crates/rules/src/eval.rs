@@ -179,13 +179,35 @@ pub fn scan_bits<'c>(s: u32, ev: &Event, preds: &Predicates, cache: &'c mut Cach
 fn scan<'a>(scanner: &Scanner, bits: &mut [u64], visit: &mut dyn FnMut(&mut dyn FnMut(Value<'a>) -> bool) -> bool) {
     visit(&mut |v| {
         if let Value::Str(text) = v {
-            for m in scanner.ac.find_overlapping_iter(text) {
-                let id = m.pattern().as_usize();
-                bits[id / 64] |= 1 << (id % 64);
-            }
+            found_in(&scanner.ac, text.as_bytes(), bits);
         }
         false
     });
+}
+
+/// Every needle occurring in `text`, overlapping ones included: one walk
+/// of the DFA, whose match states list every needle ending there (what
+/// `find_overlapping_iter` reports, without a call per match).
+fn found_in(dfa: &aho_corasick::dfa::DFA, text: &[u8], bits: &mut [u64]) {
+    use aho_corasick::automaton::Automaton;
+    use aho_corasick::Anchored;
+    let Ok(mut sid) = dfa.start_state(Anchored::No) else { return };
+    for &b in text {
+        sid = dfa.next_state(Anchored::No, sid, b);
+        if dfa.is_special(sid) {
+            if dfa.is_dead(sid) {
+                return;
+            }
+            if dfa.is_match(sid) {
+                for i in 0..dfa.match_len(sid) {
+                    let id = dfa.match_pattern(sid, i).as_usize();
+                    if let Some(word) = bits.get_mut(id / 64) {
+                        *word |= 1 << (id % 64);
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn test(p: &Pred, ev: &Event) -> bool {
@@ -211,4 +233,41 @@ fn test(p: &Pred, ev: &Event) -> bool {
 
 fn visit<'a>(f: &FieldDef, arg: &Arg, ev: &'a Event, cb: &mut dyn FnMut(Value<'a>) -> bool) -> bool {
     (f.visit)(ev, arg, cb)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::found_in;
+
+    proptest! {
+        /// The DFA walk finds exactly the needles `find_overlapping_iter`
+        /// finds, needles inside needles and case-insensitive ones included.
+        #[test]
+        fn walk_finds_what_overlapping_search_finds(
+            needles in prop::collection::vec("[abAB/.]{1,4}", 1..80),
+            text in "[abAB/.x]{0,60}",
+            insensitive in any::<bool>(),
+        ) {
+            let reference = aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(insensitive)
+                .match_kind(aho_corasick::MatchKind::Standard)
+                .build(&needles)
+                .unwrap();
+            let dfa = aho_corasick::dfa::Builder::new()
+                .ascii_case_insensitive(insensitive)
+                .match_kind(aho_corasick::MatchKind::Standard)
+                .build(&needles)
+                .unwrap();
+            let mut want = vec![0u64; needles.len().div_ceil(64)];
+            for m in reference.find_overlapping_iter(&text) {
+                let id = m.pattern().as_usize();
+                want[id / 64] |= 1 << (id % 64);
+            }
+            let mut got = vec![0u64; needles.len().div_ceil(64)];
+            found_in(&dfa, text.as_bytes(), &mut got);
+            prop_assert_eq!(got, want);
+        }
+    }
 }
