@@ -73,6 +73,15 @@ impl Body {
 /// Parses the body of one kind.
 struct BodySeed(EventKind);
 
+/// The body of a `kind` event from its JSON object alone (nothing but
+/// whitespace may follow it); `None` where the full parser fails.
+pub(crate) fn body_from_json(kind: EventKind, text: &[u8]) -> Option<Body> {
+    let mut de = serde_json::Deserializer::from_str(std::str::from_utf8(text).ok()?);
+    let body = BodySeed(kind).deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    Some(body)
+}
+
 impl<'de> DeserializeSeed<'de> for BodySeed {
     type Value = Body;
 

@@ -29,10 +29,46 @@ fn every_kind_reads_as_the_full_parser_reads_it_and_repeats_share() {
     }
     let kinds = samples::all_kinds().len() as u64;
     // One process object in all samples: parsed once, shared after.
-    assert_eq!(reader.stats(), LineStats { shared: 2 * kinds - 1, parsed: 1, full: 0 });
+    assert_eq!(reader.stats(), LineStats { shared: 2 * kinds - 1, parsed: 1, full: 0, direct: 0 });
     let a = reader.read(samples::event(EventKind::Exec).to_json().as_bytes()).unwrap();
     let b = reader.read(samples::event(EventKind::Exit).to_json().as_bytes()).unwrap();
     assert!(Arc::ptr_eq(&a.process, &b.process));
+}
+
+#[test]
+fn host_events_are_read_in_place() {
+    let mut reader = LineReader::new();
+    for mut ev in samples::all_kinds() {
+        ev.container = None;
+        let line = ev.to_json();
+        assert_eq!(reader.read(line.as_bytes()).unwrap(), ev);
+    }
+    let kinds = samples::all_kinds().len() as u64;
+    assert_eq!(reader.stats(), LineStats { shared: kinds - 1, parsed: 1, full: 0, direct: kinds });
+    // Near misses of the shape read as the full parser reads them.
+    let mut ev = samples::event(EventKind::Exit);
+    ev.container = None;
+    let line = ev.to_json();
+    let boot = format!("\"time_boot_ns\":{}", ev.time_boot_ns);
+    let cases = [
+        line.replacen(&boot, "\"time_boot_ns\":007", 1),
+        line.replacen(&boot, "\"time_boot_ns\":0", 1),
+        line.replacen(&boot, "\"time_boot_ns\":18446744073709551616", 1),
+        line.replacen(&boot, "\"time_boot_ns\":18446744073709551615", 1),
+        line.replacen(&boot, "\"time_boot_ns\":1.5", 1),
+        line.replacen(&boot, "\"time_boot_ns\": 5", 1),
+        line.replacen("\"time\":\"", "\"time\":\"x", 1),
+        line.replacen("\"time\":\"", "\"time\":\"\\u0032", 1),
+        line.replacen("\"kind\":\"exit\"", "\"kind\":\"exi\\u0074\"", 1),
+        line.replacen("\"container\":null,\"exit\":", "\"container\":null,\"fork\":", 1),
+        line.replacen("\"container\":null,", "\"container\":null,\"container\":null,", 1),
+        format!("{}, \"x\":1}}", &line[..line.len() - 1]),
+        format!("{} }}", &line[..line.len() - 1]),
+        format!("{}}}", &line[..line.len() - 2]),
+    ];
+    for case in &cases {
+        same_as_full(&mut reader, case.as_bytes());
+    }
 }
 
 #[test]
@@ -93,11 +129,16 @@ proptest! {
     #[test]
     fn mangled_lines_read_as_the_full_parser_reads_them(
         kind in 0usize..EventKind::ALL.len(),
+        host in any::<bool>(),
         edits in prop::collection::vec((any::<prop::sample::Index>(), 0u8..3, prop::sample::select(
             vec![b'"', b',', b'{', b'}', b'[', b']', b':', b'\\', b'a', b'1', b' ', 0xff]
         )), 1..4),
     ) {
-        let mut line = samples::event(EventKind::ALL[kind]).to_json().into_bytes();
+        let mut ev = samples::event(EventKind::ALL[kind]);
+        if host {
+            ev.container = None;
+        }
+        let mut line = ev.to_json().into_bytes();
         for (at, op, byte) in edits {
             let i = at.index(line.len());
             match op {

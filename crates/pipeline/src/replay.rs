@@ -168,7 +168,13 @@ pub fn replay_events(cfg: &Config, path: &Path) -> Result<Summary, PipelineError
         handle(&straddling, number);
     }
     let read = lines.stats();
-    tracing::info!(shared = read.shared, parsed = read.parsed, full = read.full, "process objects in the recording");
+    tracing::info!(
+        shared = read.shared,
+        parsed = read.parsed,
+        full = read.full,
+        direct = read.direct,
+        "process objects in the recording"
+    );
     outputs.sinks.close(&counters);
     Ok(Summary::new("events-replay", &counters, &Default::default(), &Default::default(), started.elapsed())
         .with_rules(outputs.detect.as_ref().map(|d| d.stats())))
