@@ -5,8 +5,10 @@
 //! before (every fork, exit and file event of one process image carries the
 //! same ancestry), and that object is most of the line. [`LineReader`]
 //! keeps the process objects it has parsed, keyed by their exact bytes, and
-//! hands a repeat the same `Arc<Process>`; the rest of the line (kind, time,
-//! container, body) is parsed as usual.
+//! hands a repeat the same `Arc<Process>`; a new process object whose
+//! `ancestors` array was seen lately gets a copy of that list instead of
+//! parsing it again. The rest of the line (kind, time, container, body) is
+//! parsed as usual, or read in place for host events in the writer's shape.
 //!
 //! The shortcut takes only lines in the writer's own shape and gives the
 //! same event or the same error as [`Event::from_json_slice`] on every
@@ -27,41 +29,79 @@ use std::sync::Arc;
 use memchr::memmem;
 
 use crate::time::parse_rfc3339_nanos;
-use crate::{Event, EventKind, Process};
+use crate::{Ancestor, Event, EventKind, Process};
 
-/// Process objects kept, the most recently parsed ones: repeats come close
+/// Process objects (and ancestor lists) kept, the most recently parsed ones: repeats come close
 /// together in a recording, and a small set stays in the CPU's caches (a
 /// large one made reading slower than parsing every object).
 pub const MAX_PROCESSES: usize = 32;
 
 const PROCESS_KEY: &[u8] = b",\"process\":";
 const CONTAINER_KEY: &[u8] = b",\"container\":";
+const ANCESTORS_KEY: &[u8] = b",\"ancestors\":";
 
 /// Parses event lines, sharing repeated process objects.
 pub struct LineReader {
-    /// (hash of the object's bytes, the bytes, the object); replaced in turn.
-    processes: Vec<(u64, Box<[u8]>, Arc<Process>)>,
-    next: usize,
+    processes: Recent<Arc<Process>>,
+    /// Ancestor lists of the process objects parsed: a new process often
+    /// has the ancestry of one seen just before.
+    ancestors: Recent<Vec<Ancestor>>,
     hasher: foldhash::fast::FixedState,
     scratch: Vec<u8>,
     process_key: memmem::Finder<'static>,
     container_key: memmem::Finder<'static>,
     process_name: memmem::Finder<'static>,
+    ancestors_key: memmem::Finder<'static>,
     stats: LineStats,
 }
 
 impl Default for LineReader {
     fn default() -> LineReader {
         LineReader {
-            processes: Vec::with_capacity(MAX_PROCESSES),
-            next: 0,
+            processes: Recent::default(),
+            ancestors: Recent::default(),
             hasher: foldhash::fast::FixedState::default(),
             scratch: Vec::new(),
             process_key: memmem::Finder::new(PROCESS_KEY),
             container_key: memmem::Finder::new(CONTAINER_KEY),
             process_name: memmem::Finder::new(b"\"process\""),
+            ancestors_key: memmem::Finder::new(ANCESTORS_KEY),
             stats: LineStats::default(),
         }
+    }
+}
+
+/// The last [`MAX_PROCESSES`] values parsed, keyed by their exact bytes
+/// (with a hash to skip most comparisons); the oldest is replaced.
+struct Recent<T> {
+    items: Vec<(u64, Box<[u8]>, T)>,
+    next: usize,
+}
+
+impl<T> Default for Recent<T> {
+    fn default() -> Recent<T> {
+        Recent { items: Vec::with_capacity(MAX_PROCESSES), next: 0 }
+    }
+}
+
+impl<T> Recent<T> {
+    fn get(&self, hash: u64, raw: &[u8]) -> Option<&T> {
+        self.items.iter().find(|(h, bytes, _)| *h == hash && **bytes == *raw).map(|(_, _, v)| v)
+    }
+
+    fn put(&mut self, hash: u64, raw: &[u8], value: T) {
+        let entry = (hash, raw.into(), value);
+        if self.items.len() < MAX_PROCESSES {
+            self.items.push(entry);
+        } else {
+            self.items[self.next] = entry;
+            self.next = (self.next + 1) % MAX_PROCESSES;
+        }
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.items.len()
     }
 }
 
@@ -119,21 +159,14 @@ impl LineReader {
         }
         let raw = &line[start..end];
         let hash = self.hasher.hash_one(raw);
-        let process = match self.processes.iter().find(|(h, bytes, _)| *h == hash && **bytes == *raw) {
-            Some((_, _, p)) => {
+        let process = match self.processes.get(hash, raw) {
+            Some(p) => {
                 self.stats.shared += 1;
                 p.clone()
             }
             None => {
-                let text = std::str::from_utf8(raw).ok()?;
-                let p: Arc<Process> = Arc::new(serde_json::from_str(text).ok()?);
-                let entry = (hash, raw.into(), p.clone());
-                if self.processes.len() < MAX_PROCESSES {
-                    self.processes.push(entry);
-                } else {
-                    self.processes[self.next] = entry;
-                    self.next = (self.next + 1) % MAX_PROCESSES;
-                }
+                let p = Arc::new(self.parse_process(raw)?);
+                self.processes.put(hash, raw, p.clone());
                 self.stats.parsed += 1;
                 p
             }
@@ -148,6 +181,38 @@ impl LineReader {
         let mut ev = Event::from_json_slice(&self.scratch).ok()?;
         ev.process = process;
         Some(ev)
+    }
+}
+
+impl LineReader {
+    /// A process object. When its `ancestors` array comes last (as the
+    /// writer puts it) after keys holding no nested value, the array is
+    /// looked up among those parsed lately and the rest parsed alone; the
+    /// array must be one whole value, so the object ends right after it.
+    fn parse_process(&mut self, raw: &[u8]) -> Option<Process> {
+        let split = self.ancestors_key.find(raw).and_then(|at| {
+            let (fields, list) = (&raw[..at], raw.strip_suffix(b"}")?.get(at + ANCESTORS_KEY.len()..)?);
+            let plain = list.starts_with(b"[") && memchr::memchr2(b'{', b'[', &fields[1..]).is_none();
+            plain.then_some((fields, list))
+        });
+        let Some((fields, list)) = split else {
+            return serde_json::from_str(std::str::from_utf8(raw).ok()?).ok();
+        };
+        let hash = self.hasher.hash_one(list);
+        let ancestors = match self.ancestors.get(hash, list) {
+            Some(a) => a.clone(),
+            None => {
+                let a: Vec<Ancestor> = serde_json::from_str(std::str::from_utf8(list).ok()?).ok()?;
+                self.ancestors.put(hash, list, a.clone());
+                a
+            }
+        };
+        self.scratch.clear();
+        self.scratch.extend_from_slice(fields);
+        self.scratch.push(b'}');
+        let mut process: Process = serde_json::from_str(std::str::from_utf8(&self.scratch).ok()?).ok()?;
+        process.ancestors = ancestors;
+        Some(process)
     }
 }
 

@@ -109,6 +109,38 @@ fn lines_in_other_shapes_go_through_the_full_parser() {
 }
 
 #[test]
+fn ancestor_lists_are_shared_between_processes_and_kept_apart() {
+    let mut reader = LineReader::new();
+    let mut lines = Vec::new();
+    for n in 0..6 {
+        for pid in 0..3u32 {
+            let mut ev = samples::event(EventKind::FileOpen);
+            let p = Arc::make_mut(&mut ev.process);
+            p.pid = pid;
+            p.ancestors = samples::ancestors(n);
+            if n == 5 {
+                // Same length as the list of 4, another parent.
+                p.ancestors = samples::ancestors(4);
+                p.ancestors[0].cmdline = Some("other".into());
+            }
+            lines.push(ev.to_json());
+        }
+    }
+    // Twice, so later lines meet kept lists of other processes.
+    for line in lines.iter().chain(lines.iter()) {
+        same_as_full(&mut reader, line.as_bytes());
+    }
+    // Ancestors written after another key (not the writer's order).
+    let ev = samples::event(EventKind::Exec);
+    let mut process = serde_json::to_value(&*ev.process).unwrap();
+    let list = process.as_object_mut().unwrap().remove("ancestors").unwrap();
+    let moved = format!("{{\"ancestors\":{list},{}", &process.to_string()[1..]);
+    let line = ev.to_json().replacen(&serde_json::to_string(&*ev.process).unwrap(), &moved, 1);
+    assert_ne!(line, ev.to_json());
+    assert_eq!(reader.read(line.as_bytes()).unwrap(), ev);
+}
+
+#[test]
 fn the_kept_set_is_bounded() {
     let mut reader = LineReader::new();
     let mut ev = samples::event(EventKind::Fork);
@@ -118,6 +150,7 @@ fn the_kept_set_is_bounded() {
         assert_eq!(read.process.pid, pid);
     }
     assert!(reader.processes.len() <= MAX_PROCESSES);
+    assert_eq!(reader.ancestors.len(), 1);
     assert_eq!(reader.stats().parsed, MAX_PROCESSES as u64 + 10);
 }
 
