@@ -148,7 +148,7 @@ fn list(set: &RuleSet, format: &str) -> ExitCode {
             .collect();
         println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
     } else {
-        println!("{:<40} {:<8} {:<9} {:<18} {:<6} {}", "ID", "SEVERITY", "TYPE", "MITRE", "ACTION", "KINDS");
+        println!("{:<40} {:<8} {:<9} {:<18} {:<6} KINDS", "ID", "SEVERITY", "TYPE", "MITRE", "ACTION");
         for (m, ty, kinds) in &rows {
             let action = if m.action == rules::ActionKind::Kill { "kill" } else { "alert" };
             let id = if m.enabled { m.id.clone() } else { format!("{} (off)", m.id) };

@@ -37,7 +37,7 @@ fn every_line_is_read_across_buffer_boundaries() {
         bytes += line.len() + 1;
         events += 1;
         execs += exec as u64;
-        let ending = if n % 5 == 0 { "\r\n" } else { "\n" };
+        let ending = if n.is_multiple_of(5) { "\r\n" } else { "\n" };
         write!(file, "{line}{ending}").unwrap();
         match n % 997 {
             1 => writeln!(file).unwrap(),

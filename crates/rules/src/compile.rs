@@ -157,8 +157,10 @@ impl Predicates {
     /// Groups the needles of every predicate by (field, argument, case) and
     /// builds one scanner per group. Call once all rules are compiled.
     pub fn finalize(&mut self) {
-        let mut groups: HashMap<(String, String, bool), (Vec<String>, HashMap<String, u32>, Vec<usize>)> =
-            HashMap::new();
+        // (field, argument, case-insensitive) → its needles in order, each
+        // needle's number, the predicates in the group
+        type Group = (Vec<String>, HashMap<String, u32>, Vec<usize>);
+        let mut groups: HashMap<(String, String, bool), Group> = HashMap::new();
         for (i, p) in self.preds.iter().enumerate() {
             let Some(n) = p.needles.as_ref().filter(|_| !p.negated && p.mask.is_none()) else { continue };
             let key = (p.field.name.to_string(), format!("{:?}", p.arg), n.insensitive);

@@ -175,8 +175,11 @@ pub fn scan_bits<'c>(s: u32, ev: &Event, preds: &Predicates, cache: &'c mut Cach
     &cache.scans[s].1
 }
 
+/// Calls its argument with each value of a field, stopping when it says so.
+type Visit<'v, 'a> = &'v mut dyn FnMut(&mut dyn FnMut(Value<'a>) -> bool) -> bool;
+
 /// Sets the bit of every needle found in the values `visit` yields.
-fn scan<'a>(scanner: &Scanner, bits: &mut [u64], visit: &mut dyn FnMut(&mut dyn FnMut(Value<'a>) -> bool) -> bool) {
+fn scan<'a>(scanner: &Scanner, bits: &mut [u64], visit: Visit<'_, 'a>) {
     visit(&mut |v| {
         if let Value::Str(text) = v {
             found_in(&scanner.ac, text.as_bytes(), bits);
