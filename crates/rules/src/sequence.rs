@@ -93,17 +93,22 @@ enum Advance {
     Completed(Vec<Event>),
 }
 
+/// Maps looked up for every event: foldhash, randomly seeded per map like
+/// the engine's other per-event maps (weaker against chosen collisions
+/// than SipHash; the partials behind them are bounded).
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// One sequence's waiting partial matches.
 #[derive(Default)]
 pub struct SeqState {
     slots: Vec<Option<(u32, Partial)>>,
     free: Vec<usize>,
-    by_key: HashMap<Arc<str>, Vec<(usize, u32)>>,
+    by_key: Map<Arc<str>, Vec<(usize, u32)>>,
     /// Partials waiting for a step with a [`Join`], by [`join_hash`].
-    by_join: HashMap<u64, Vec<(usize, u32)>>,
+    by_join: Map<u64, Vec<(usize, u32)>>,
     /// Creation order, for dropping the oldest when full.
     order: VecDeque<(usize, u32)>,
-    by_signature: HashMap<(Arc<str>, usize, String), (usize, u32)>,
+    by_signature: Map<(Arc<str>, usize, String), (usize, u32)>,
     live: usize,
     generation: u32,
     /// Later-step conditions evaluated against waiting partials.
@@ -344,7 +349,7 @@ impl SeqState {
     }
 
     fn remove_filing(&mut self, slot: usize, gen: u32, partial: &Partial) {
-        fn remove<K: std::hash::Hash + Eq>(map: &mut HashMap<K, Vec<(usize, u32)>>, key: &K, entry: (usize, u32)) {
+        fn remove<K: std::hash::Hash + Eq>(map: &mut Map<K, Vec<(usize, u32)>>, key: &K, entry: (usize, u32)) {
             if let Some(v) = map.get_mut(key) {
                 v.retain(|e| *e != entry);
                 if v.is_empty() {
