@@ -31,9 +31,10 @@ use memchr::memmem;
 use crate::time::parse_rfc3339_nanos;
 use crate::{Ancestor, Event, EventKind, Process};
 
-/// Process objects (and ancestor lists) kept, the most recently parsed ones: repeats come close
-/// together in a recording, and a small set stays in the CPU's caches (a
-/// large one made reading slower than parsing every object).
+/// Process objects (and ancestor lists) kept, the most recently parsed
+/// ones: repeats come close together in a recording, and a small set stays
+/// in the CPU's caches (a large one made reading slower than parsing every
+/// object).
 pub const MAX_PROCESSES: usize = 32;
 
 const PROCESS_KEY: &[u8] = b",\"process\":";
