@@ -23,7 +23,6 @@
 //! string leaves the rest unparseable, so both readers fail. Any other
 //! line goes through the full parser.
 
-use std::hash::BuildHasher;
 use std::sync::Arc;
 
 use memchr::memmem;
@@ -47,7 +46,6 @@ pub struct LineReader {
     /// Ancestor lists of the process objects parsed: a new process often
     /// has the ancestry of one seen just before.
     ancestors: Recent<Vec<Ancestor>>,
-    hasher: foldhash::fast::FixedState,
     scratch: Vec<u8>,
     process_key: memmem::Finder<'static>,
     container_key: memmem::Finder<'static>,
@@ -61,7 +59,6 @@ impl Default for LineReader {
         LineReader {
             processes: Recent::default(),
             ancestors: Recent::default(),
-            hasher: foldhash::fast::FixedState::default(),
             scratch: Vec::new(),
             process_key: memmem::Finder::new(PROCESS_KEY),
             container_key: memmem::Finder::new(CONTAINER_KEY),
@@ -73,9 +70,10 @@ impl Default for LineReader {
 }
 
 /// The last [`MAX_PROCESSES`] values parsed, keyed by their exact bytes
-/// (with a hash to skip most comparisons); the oldest is replaced.
+/// (a slice comparison stops at a different length or the first
+/// different byte, usually the pid's); the oldest is replaced.
 struct Recent<T> {
-    items: Vec<(u64, Box<[u8]>, T)>,
+    items: Vec<(Box<[u8]>, T)>,
     next: usize,
 }
 
@@ -86,12 +84,12 @@ impl<T> Default for Recent<T> {
 }
 
 impl<T> Recent<T> {
-    fn get(&self, hash: u64, raw: &[u8]) -> Option<&T> {
-        self.items.iter().find(|(h, bytes, _)| *h == hash && **bytes == *raw).map(|(_, _, v)| v)
+    fn get(&self, raw: &[u8]) -> Option<&T> {
+        self.items.iter().find(|(bytes, _)| **bytes == *raw).map(|(_, v)| v)
     }
 
-    fn put(&mut self, hash: u64, raw: &[u8], value: T) {
-        let entry = (hash, raw.into(), value);
+    fn put(&mut self, raw: &[u8], value: T) {
+        let entry = (raw.into(), value);
         if self.items.len() < MAX_PROCESSES {
             self.items.push(entry);
         } else {
@@ -159,15 +157,14 @@ impl LineReader {
             return None;
         }
         let raw = &line[start..end];
-        let hash = self.hasher.hash_one(raw);
-        let process = match self.processes.get(hash, raw) {
+        let process = match self.processes.get(raw) {
             Some(p) => {
                 self.stats.shared += 1;
                 p.clone()
             }
             None => {
                 let p = Arc::new(self.parse_process(raw)?);
-                self.processes.put(hash, raw, p.clone());
+                self.processes.put(raw, p.clone());
                 self.stats.parsed += 1;
                 p
             }
@@ -199,12 +196,11 @@ impl LineReader {
         let Some((fields, list)) = split else {
             return serde_json::from_str(std::str::from_utf8(raw).ok()?).ok();
         };
-        let hash = self.hasher.hash_one(list);
-        let ancestors = match self.ancestors.get(hash, list) {
+        let ancestors = match self.ancestors.get(list) {
             Some(a) => a.clone(),
             None => {
                 let a: Vec<Ancestor> = serde_json::from_str(std::str::from_utf8(list).ok()?).ok()?;
-                self.ancestors.put(hash, list, a.clone());
+                self.ancestors.put(list, a.clone());
                 a
             }
         };
