@@ -58,6 +58,16 @@ struct RawMeta {
     tests: Tests,
 }
 
+/// Records a rule's or sequence's id; false (and an error at its
+/// position) when another item has it already.
+fn claim_id(seen: &mut HashSet<String>, meta: &Meta, errors: &mut Vec<Diagnostic>) -> bool {
+    if seen.insert(meta.id.clone()) {
+        return true;
+    }
+    errors.push(diag(&meta.file, meta.pos, Level::Error, format!("duplicate rule id `{}`", meta.id), None));
+    false
+}
+
 /// Loads sources into a compiled rule set.
 pub fn load(sources: &[Source]) -> RuleSet {
     let mut g = Gathered::default();
@@ -504,14 +514,7 @@ impl Gathered {
         let raw_rules = std::mem::take(&mut self.rules);
         for raw in raw_rules {
             let RawRule { meta, cond, mut exceptions } = raw;
-            if !seen_ids.insert(meta.meta.id.clone()) {
-                errors.push(diag(
-                    &meta.meta.file,
-                    meta.meta.pos,
-                    Level::Error,
-                    format!("duplicate rule id `{}`", meta.meta.id),
-                    None,
-                ));
+            if !claim_id(&mut seen_ids, &meta.meta, &mut errors) {
                 continue;
             }
             exceptions.extend(added.remove(&meta.meta.id).unwrap_or_default());
@@ -555,14 +558,7 @@ impl Gathered {
         let raw_sequences = std::mem::take(&mut self.sequences);
         for raw in raw_sequences {
             let RawSequence { meta, steps, by, within, mut exceptions } = raw;
-            if !seen_ids.insert(meta.meta.id.clone()) {
-                errors.push(diag(
-                    &meta.meta.file,
-                    meta.meta.pos,
-                    Level::Error,
-                    format!("duplicate rule id `{}`", meta.meta.id),
-                    None,
-                ));
+            if !claim_id(&mut seen_ids, &meta.meta, &mut errors) {
                 continue;
             }
             exceptions.extend(added.remove(&meta.meta.id).unwrap_or_default());
