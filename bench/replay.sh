@@ -11,8 +11,10 @@
 # 3. Rule sets: N of the Sigma rules converted from ../shared/testdata/sigma
 #    (one rule per file; beyond the 189 that convert, copies with new ids),
 #    and the built-in rules alone.
-# 4. Replays each set pinned to CPU 0 (`taskset -c 0`), three runs each, and
-#    prints events/s from the replay's own timer (parse + rules + outputs).
+# 4. Converts the recording to the binary one (`--output record=`).
+# 5. Replays each set pinned to CPU 0 (`taskset -c 0`) from the JSON lines
+#    and from the binary recording, three runs each, and prints events/s
+#    from the replay's own timer (read + rules + outputs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EVENTS=${1:-1000000}
@@ -57,6 +59,11 @@ EOF
 while [ "$(wc -l < "$OUT/events.jsonl")" -lt "$EVENTS" ]; do cat "$OUT/rec.jsonl" >> "$OUT/events.jsonl"; done
 head -n "$EVENTS" "$OUT/events.jsonl" > "$OUT/e.jsonl" && mv "$OUT/e.jsonl" "$OUT/events.jsonl"
 
+echo "== binary recording"
+"$BIN" replay "$OUT/events.jsonl" --no-default-rules --events process,file,network,security,inventory \
+  --output "record=$OUT/events.rec" 2>/dev/null
+echo "$(wc -c < "$OUT/events.rec") bytes, $(( $(wc -c < "$OUT/events.rec") / EVENTS )) bytes an event (JSON lines: $(wc -c < "$OUT/events.jsonl"))"
+
 echo "== rule sets"
 "$BIN" rules import-sigma "$SIGMA" --out "$OUT/sigma" | tail -1
 mapfile -t pool < <(ls "$OUT"/sigma/*.yml)
@@ -74,16 +81,18 @@ done
 run() { # name, extra args...
   local name=$1; shift
   for t in 1 2 3; do
-    taskset -c 0 "$BIN" replay "$OUT/events.jsonl" --output "jsonl:alerts=$OUT/alerts-$name.jsonl" \
-      --stats-json "$OUT/stats-$name-$t.json" "$@" >/dev/null 2>"$OUT/replay-$name.log"
-    python3 - "$OUT/stats-$name-$t.json" "$name" <<'EOF'
+    for format in jsonl rec; do
+      taskset -c 0 "$BIN" replay "$OUT/events.$format" --output "jsonl:alerts=$OUT/alerts-$name-$format.jsonl" \
+        --stats-json "$OUT/stats-$name-$format-$t.json" "$@" >/dev/null 2>"$OUT/replay-$name.log"
+      python3 - "$OUT/stats-$name-$format-$t.json" "$name $format" <<'EOF'
 import json, sys
 s = json.load(open(sys.argv[1]))
 r = s.get("rules") or {}
 n = r.get("events", 0)
-print(f"{sys.argv[2]:>10}: {r.get('rules_enabled', 0)} rules on, {n} events in {s['duration_secs']:.2f} s = {n / s['duration_secs']:,.0f} events/s, "
+print(f"{sys.argv[2]:>16}: {r.get('rules_enabled', 0)} rules on, {n} events in {s['duration_secs']:.2f} s = {n / s['duration_secs']:,.0f} events/s, "
       f"{r.get('rule_evaluations', 0) / max(n, 1):.1f} rule evaluations/event, {r.get('alerts', 0)} alerts")
 EOF
+    done
   done
 }
 echo "== replay on CPU 0 (3 runs each)"
@@ -96,10 +105,14 @@ run "all" --rules "$OUT/sigma" --sigma-min-severity info
 echo "== rule engine alone (events parsed into memory first; the first 200,000 events)"
 cargo build --release -q -p panoptes-rules --example rule_cost
 head -n 200000 "$OUT/events.jsonl" > "$OUT/e200k.jsonl"
+# The same events from a binary recording: events of one process share one
+# process object, as in a replay.
+"$BIN" replay "$OUT/e200k.jsonl" --no-default-rules --events process,file,network,security,inventory \
+  --output "record=$OUT/e200k.rec" 2>/dev/null
 for set in builtin r10 r100 r300; do
   if [ "$set" = builtin ]; then dir=""; else dir="$OUT/$set"; fi
   for t in 1 2 3; do
     printf '%10s: ' "$set"
-    TOTAL_ONLY=1 taskset -c 0 target/release/examples/rule_cost "$OUT/e200k.jsonl" $dir
+    TOTAL_ONLY=1 taskset -c 0 target/release/examples/rule_cost "$OUT/e200k.rec" $dir
   done
 done

@@ -46,8 +46,9 @@ pub struct RawConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct RunSection {
     /// `stdout`, `jsonl=PATH` (events and alerts; `-` is stdout),
-    /// `jsonl:alerts=PATH` (alerts only), `webhook=URL` (alerts POSTed as
-    /// JSON to an http:// or https:// URL).
+    /// `jsonl:alerts=PATH` (alerts only), `record=PATH` (events in the
+    /// binary recording, for `panoptes replay`), `webhook=URL` (alerts
+    /// POSTed as JSON to an http:// or https:// URL).
     pub outputs: Vec<String>,
     /// Kinds or families to emit; empty means all.
     pub events: Vec<String>,
@@ -326,6 +327,9 @@ pub enum Output {
     Stdout,
     /// JSON lines; `None` path is stdout. `alerts_only` keeps only alerts.
     Jsonl { path: Option<PathBuf>, alerts_only: bool },
+    /// Events (not alerts) in the binary recording (`event::record`);
+    /// `None` path is stdout.
+    Record { path: Option<PathBuf> },
     /// Each alert POSTed as JSON to an http:// or https:// URL.
     Webhook { url: String },
 }
@@ -505,11 +509,17 @@ fn parse_output(text: &str) -> Result<Output, ConfigError> {
         Ok(Output::Jsonl { path: path_of(p)?, alerts_only: true })
     } else if let Some(p) = text.strip_prefix("jsonl=") {
         Ok(Output::Jsonl { path: path_of(p)?, alerts_only: false })
+    } else if let Some(p) = text.strip_prefix("record=") {
+        Ok(Output::Record { path: path_of(p)? })
     } else if let Some(url) = text.strip_prefix("webhook=") {
         check_webhook_url(url).map_err(|reason| invalid("run.outputs", text, reason))?;
         Ok(Output::Webhook { url: url.to_string() })
     } else {
-        Err(invalid("run.outputs", text, "expected `stdout`, `jsonl=PATH`, `jsonl:alerts=PATH` or `webhook=URL`"))
+        Err(invalid(
+            "run.outputs",
+            text,
+            "expected `stdout`, `jsonl=PATH`, `jsonl:alerts=PATH`, `record=PATH` or `webhook=URL`",
+        ))
     }
 }
 
@@ -584,7 +594,7 @@ mod tests {
         let raw = RawConfig::from_toml(
             r#"
             [run]
-            outputs = ["stdout", "jsonl=/tmp/e.jsonl", "jsonl:alerts=-"]
+            outputs = ["stdout", "jsonl=/tmp/e.jsonl", "jsonl:alerts=-", "record=/tmp/e.rec"]
             events = ["process", "file_open"]
             duration_secs = 3
             [sensor]
@@ -601,6 +611,7 @@ mod tests {
         let c = raw.validate().unwrap();
         assert_eq!(c.outputs[1], Output::Jsonl { path: Some("/tmp/e.jsonl".into()), alerts_only: false });
         assert_eq!(c.outputs[2], Output::Jsonl { path: None, alerts_only: true });
+        assert_eq!(c.outputs[3], Output::Record { path: Some("/tmp/e.rec".into()) });
         assert_eq!(c.kinds, vec![EventKind::Exec, EventKind::Fork, EventKind::Exit, EventKind::FileOpen]);
         assert_eq!(c.duration, Some(Duration::from_secs(3)));
     }

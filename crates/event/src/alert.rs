@@ -67,8 +67,21 @@ fn time_text<S: Serializer>(unix_ns: &u64, s: S) -> Result<S::Ok, S::Error> {
 impl Alert {
     /// One JSON line (no trailing newline).
     pub fn to_json(&self) -> String {
+        let mut out = Vec::new();
+        self.write_json(&mut out);
+        // serde_json writes UTF-8 only.
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// [`Alert::to_json`] appended to `out` (a buffer reused between
+    /// alerts: an alert's line is several kilobytes).
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        let start = out.len();
         // Plain structs, strings and events: serialising cannot fail.
-        serde_json::to_string(self).unwrap_or_else(|e| format!("{{\"kind\":\"error\",\"error\":{:?}}}", e.to_string()))
+        if let Err(e) = serde_json::to_writer(&mut *out, self) {
+            out.truncate(start);
+            out.extend_from_slice(format!("{{\"kind\":\"error\",\"error\":{:?}}}", e.to_string()).as_bytes());
+        }
     }
 
     /// Reads an alert line back (the store reader, tests).
@@ -151,7 +164,7 @@ pub struct AlertProcess {
     pub user: Option<String>,
     pub cwd: Option<String>,
     /// Parent first, up to init.
-    pub ancestors: Vec<Ancestor>,
+    pub ancestors: std::sync::Arc<[Ancestor]>,
 }
 
 /// What Panoptes did about the match.

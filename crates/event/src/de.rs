@@ -303,7 +303,7 @@ impl<'de> Visitor<'de> for EventVisitor {
 /// The process of an event without one: one shared empty `Process`, so
 /// such events (and [`crate::lines`]' events, whose process is put in
 /// after) do not allocate one each.
-fn no_process() -> std::sync::Arc<Process> {
+pub(crate) fn no_process() -> std::sync::Arc<Process> {
     static EMPTY: std::sync::OnceLock<std::sync::Arc<Process>> = std::sync::OnceLock::new();
     EMPTY.get_or_init(Default::default).clone()
 }

@@ -22,6 +22,7 @@ mod json;
 pub mod kind;
 pub mod lines;
 pub mod names;
+pub mod record;
 #[cfg(any(test, feature = "samples"))]
 pub mod samples;
 pub mod time;
@@ -95,8 +96,9 @@ pub struct Process {
     /// cgroup path (v2, or v1 memory controller's on v1/hybrid hosts), the
     /// key for container resolution.
     pub cgroup: Option<String>,
-    /// Parent first, up to init.
-    pub ancestors: Vec<Ancestor>,
+    /// Parent first, up to init. Shared: the processes of one lineage
+    /// often carry the same list (replays hand them one copy).
+    pub ancestors: Arc<[Ancestor]>,
 }
 
 /// One link of `process.ancestors`.

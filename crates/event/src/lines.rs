@@ -45,7 +45,7 @@ pub struct LineReader {
     processes: Recent<Arc<Process>>,
     /// Ancestor lists of the process objects parsed: a new process often
     /// has the ancestry of one seen just before.
-    ancestors: Recent<Vec<Ancestor>>,
+    ancestors: Recent<Arc<[Ancestor]>>,
     scratch: Vec<u8>,
     process_key: memmem::Finder<'static>,
     container_key: memmem::Finder<'static>,
@@ -199,7 +199,7 @@ impl LineReader {
         let ancestors = match self.ancestors.get(list) {
             Some(a) => a.clone(),
             None => {
-                let a: Vec<Ancestor> = serde_json::from_str(std::str::from_utf8(list).ok()?).ok()?;
+                let a: Arc<[Ancestor]> = serde_json::from_str(std::str::from_utf8(list).ok()?).ok()?;
                 self.ancestors.put(list, a.clone());
                 a
             }

@@ -117,11 +117,12 @@ fn ancestor_lists_are_shared_between_processes_and_kept_apart() {
             let mut ev = samples::event(EventKind::FileOpen);
             let p = Arc::make_mut(&mut ev.process);
             p.pid = pid;
-            p.ancestors = samples::ancestors(n);
+            p.ancestors = samples::ancestors(n).into();
             if n == 5 {
                 // Same length as the list of 4, another parent.
-                p.ancestors = samples::ancestors(4);
-                p.ancestors[0].cmdline = Some("other".into());
+                let mut list = samples::ancestors(4);
+                list[0].cmdline = Some("other".into());
+                p.ancestors = list.into();
             }
             lines.push(ev.to_json());
         }

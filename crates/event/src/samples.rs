@@ -36,7 +36,7 @@ pub fn process() -> Process {
         cgroup: Some(
             "/system.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope".into(),
         ),
-        ancestors: ancestors(5),
+        ancestors: ancestors(5).into(),
     }
 }
 

@@ -1,5 +1,5 @@
-//! `panoptes replay FILE.jsonl`: recorded events through the rules and the
-//! outputs; `panoptes replay --audit-log FILE`: an existing audit log
+//! `panoptes replay FILE`: recorded events (JSON lines or the binary
+//! recording) through the rules and the outputs; `panoptes replay --audit-log FILE`: an existing audit log
 //! through the whole event pipeline (process tree, rules, outputs, optional
 //! store).
 
@@ -11,9 +11,9 @@ use config::RawConfig;
 
 #[derive(Args, Debug)]
 pub struct ReplayArgs {
-    /// Recorded events, one JSON object per line (`panoptes run --output
-    /// jsonl=FILE`).
-    #[arg(value_name = "FILE.jsonl", required_unless_present = "audit_log", conflicts_with = "audit_log")]
+    /// Recorded events: one JSON object per line (`panoptes run --output
+    /// jsonl=FILE`) or the binary recording (`--output record=FILE`).
+    #[arg(value_name = "FILE", required_unless_present = "audit_log", conflicts_with = "audit_log")]
     events: Option<PathBuf>,
     /// An audit.log, or the base of a rotated set (audit.log, audit.log.1,
     /// ... are read oldest first), or a directory holding them.
@@ -21,14 +21,15 @@ pub struct ReplayArgs {
     audit_log: Option<PathBuf>,
     #[command(flatten)]
     rules: crate::rules::RuleArgs,
-    /// Do not carry out `action: kill` (always off for FILE.jsonl).
+    /// Do not carry out `action: kill` (always off for FILE).
     #[arg(long, hide = true)]
     no_actions: bool,
-    /// `stdout`, `jsonl=PATH` (`-` = stdout) or `jsonl:alerts=PATH`; repeatable.
+    /// `stdout`, `jsonl=PATH` (`-` = stdout), `jsonl:alerts=PATH` or
+    /// `record=PATH` (converts FILE, with `--events`); repeatable.
     #[arg(long = "output", value_name = "SPEC")]
     outputs: Vec<String>,
     /// Event kinds or families to print, comma-separated (default: all for
-    /// --audit-log, none for FILE.jsonl: only alerts).
+    /// --audit-log, none for FILE: only alerts).
     #[arg(long = "events", value_name = "KIND,...", value_delimiter = ',')]
     kinds: Vec<String>,
     /// Also store the events in this SQLite file (for `panoptes tree`).
@@ -70,7 +71,7 @@ pub fn main(args: ReplayArgs) -> ExitCode {
         }
         (None, Some(log)) => pipeline::replay_audit_log(&cfg, log),
         (None, None) => {
-            eprintln!("panoptes replay: give FILE.jsonl or --audit-log PATH");
+            eprintln!("panoptes replay: give FILE or --audit-log PATH");
             return ExitCode::from(2);
         }
     };

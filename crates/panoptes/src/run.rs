@@ -15,7 +15,9 @@ pub struct RunArgs {
     #[arg(long, value_name = "PATH")]
     config: Option<PathBuf>,
     /// `stdout`, `jsonl=PATH` (every event and alert; `-` = stdout),
-    /// `jsonl:alerts=PATH` or `webhook=URL` (alerts POSTed as JSON).
+    /// `jsonl:alerts=PATH`, `record=PATH` (every event in the binary
+    /// recording, for `panoptes replay`) or `webhook=URL` (alerts POSTed as
+    /// JSON).
     /// Repeatable. Key: run.outputs.
     #[arg(long = "output", value_name = "SPEC")]
     outputs: Vec<String>,

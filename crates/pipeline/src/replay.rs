@@ -97,17 +97,21 @@ pub fn replay_audit_log(cfg: &Config, path: &Path) -> Result<Summary, PipelineEr
         .with_sensor_stats(Some(reassembler.stats())))
 }
 
-/// Replays recorded events (`panoptes run --output jsonl=FILE`) through
-/// the rules and the outputs. The events carry their enrichment (ancestry,
-/// container) already, so they skip the process tree. Lines that are not
-/// events (alerts, loss lines still count, blank lines) are skipped;
-/// malformed ones are counted under `decode`.
+/// Replays recorded events (`panoptes run --output jsonl=FILE` or
+/// `record=FILE`, told apart by the first bytes) through the rules and the
+/// outputs. The events carry their enrichment (ancestry, container)
+/// already, so they skip the process tree. Lines that are not events
+/// (alerts, loss lines still count, blank lines) are skipped; malformed
+/// lines and unreadable frames are counted under `decode`.
 pub fn replay_events(cfg: &Config, path: &Path) -> Result<Summary, PipelineError> {
     use std::io::BufRead;
     let started = Instant::now();
     let file = std::fs::File::open(path).map_err(|e| PipelineError::Replay(format!("{}: {e}", path.display())))?;
     let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
-    let sinks = Sinks::open(&cfg.outputs)?;
+    let read_error = |e: std::io::Error| PipelineError::Replay(format!("{}: {e}", path.display()));
+    let binary = event::record::is_recording(reader.fill_buf().map_err(read_error)?);
+    let mut sinks = Sinks::open(&cfg.outputs)?;
+    sinks.batch_alerts();
     let json = sinks.wants_json();
     let detect = Some(Detect::new(load_rules(&cfg.rules)?, &cfg.rules));
     let mut outputs = Outputs { sinks, store: None, containers: None, detect, json };
@@ -115,7 +119,52 @@ pub fn replay_events(cfg: &Config, path: &Path) -> Result<Summary, PipelineError
     for kind in &cfg.kinds {
         wanted[*kind as usize] = true;
     }
+    // Recorded losses go wherever events go, as live ones do.
+    wanted[EventKind::Loss as usize] = !cfg.kinds.is_empty();
     let counters = Counters::default();
+    if binary {
+        read_recording(reader, &mut outputs, &counters, &wanted).map_err(read_error)?;
+    } else {
+        read_lines(reader, &mut outputs, &counters, &wanted).map_err(read_error)?;
+    }
+    outputs.sinks.close(&counters);
+    Ok(Summary::new("events-replay", &counters, &Default::default(), &Default::default(), started.elapsed())
+        .with_rules(outputs.detect.as_ref().map(|d| d.stats())))
+}
+
+/// Events of a binary recording (`event::record`) to the outputs.
+fn read_recording(
+    input: impl std::io::Read,
+    outputs: &mut Outputs,
+    counters: &Counters,
+    wanted: &[bool],
+) -> std::io::Result<()> {
+    for item in event::record::Reader::new(input) {
+        match item {
+            Ok(ev) => {
+                counters.received.inc(Some(ev.kind()));
+                let want = wanted[ev.kind() as usize];
+                outputs.emit(ev, counters, want);
+            }
+            Err(event::record::RecordError::Io(e)) => return Err(e),
+            Err(error) => {
+                if counters.decode.total() == 0 {
+                    tracing::warn!(%error, "unreadable frame in the recording; counting further ones");
+                }
+                counters.decode.inc(None);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Event lines (`jsonl=`) to the outputs.
+fn read_lines(
+    mut reader: impl std::io::BufRead,
+    outputs: &mut Outputs,
+    counters: &Counters,
+    wanted: &[bool],
+) -> std::io::Result<()> {
     let mut number = 0u64;
     // Repeated process objects are parsed once (event::lines).
     let mut lines = event::lines::LineReader::new();
@@ -128,7 +177,7 @@ pub fn replay_events(cfg: &Config, path: &Path) -> Result<Summary, PipelineError
             Ok(ev) => {
                 counters.received.inc(Some(ev.kind()));
                 let want = wanted[ev.kind() as usize];
-                outputs.emit(ev, &counters, want);
+                outputs.emit(ev, counters, want);
             }
             Err(error) => {
                 if counters.decode.total() == 0 {
@@ -138,12 +187,11 @@ pub fn replay_events(cfg: &Config, path: &Path) -> Result<Summary, PipelineError
             }
         }
     };
-    let read_error = |e: std::io::Error| PipelineError::Replay(format!("{}: {e}", path.display()));
     // Lines are parsed where they lie in the read buffer; only a line
     // that straddles two reads is copied.
     let mut straddling = Vec::new();
     loop {
-        let available = reader.fill_buf().map_err(read_error)?;
+        let available = reader.fill_buf()?;
         if available.is_empty() {
             break;
         }
@@ -175,7 +223,5 @@ pub fn replay_events(cfg: &Config, path: &Path) -> Result<Summary, PipelineError
         direct = read.direct,
         "process objects in the recording"
     );
-    outputs.sinks.close(&counters);
-    Ok(Summary::new("events-replay", &counters, &Default::default(), &Default::default(), started.elapsed())
-        .with_rules(outputs.detect.as_ref().map(|d| d.stats())))
+    Ok(())
 }

@@ -1,6 +1,7 @@
-//! Output sinks: human lines on stdout, JSON lines to a file or stdout, and
-//! webhooks (alerts only, see [`crate::webhook`]). Events and alerts go to
-//! every sink that takes them: `stdout` and `jsonl=` take both,
+//! Output sinks: human lines on stdout, JSON lines to a file or stdout, the
+//! binary recording (events only, see [`event::record`]) and webhooks
+//! (alerts only, see [`crate::webhook`]). Events and alerts go to every sink
+//! that takes them: `stdout` and `jsonl=` take both, `record=` only events,
 //! `jsonl:alerts=` and `webhook=` only alerts. Writes are buffered and
 //! flushed when the pipeline is idle or once a second, so a storm costs few
 //! syscalls; an alert is flushed at once. A failed write is counted (and
@@ -12,6 +13,7 @@ use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
 use config::Output;
+use event::record::Encoder;
 use event::{Alert, Event};
 
 use crate::counters::Counters;
@@ -40,9 +42,20 @@ impl Write for Target {
     }
 }
 
+/// How a sink writes.
+enum Format {
+    Human,
+    Json,
+    /// The encoder remembers what the file defines; `buf` is reused.
+    Record {
+        encoder: Box<Encoder>,
+        buf: Vec<u8>,
+    },
+}
+
 struct Sink {
     name: String,
-    json: bool,
+    format: Format,
     alerts_only: bool,
     target: Target,
     failed: bool,
@@ -65,6 +78,11 @@ impl Sink {
 pub struct Sinks {
     sinks: Vec<Sink>,
     webhooks: Vec<Webhook>,
+    /// Flush after each alert (live runs); a replay writes alerts in
+    /// batches like events.
+    flush_alerts: bool,
+    /// The alert being written, as JSON (reused).
+    alert_json: Vec<u8>,
 }
 
 /// An output that could not be opened.
@@ -83,28 +101,19 @@ impl Sinks {
             let sink = match output {
                 Output::Stdout => Sink {
                     name: "stdout".into(),
-                    json: false,
+                    format: Format::Human,
                     alerts_only: false,
                     target: Target::Stdout(BufWriter::with_capacity(BUFFER, io::stdout())),
                     failed: false,
                 },
                 Output::Jsonl { path, alerts_only } => {
-                    let (name, target) = match path {
-                        None => ("jsonl:-".to_string(), Target::Stdout(BufWriter::with_capacity(BUFFER, io::stdout()))),
-                        Some(path) => {
-                            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                                std::fs::create_dir_all(dir)
-                                    .map_err(|source| SinkOpenError { path: path.clone(), source })?;
-                            }
-                            let file = OpenOptions::new()
-                                .create(true)
-                                .append(true)
-                                .open(path)
-                                .map_err(|source| SinkOpenError { path: path.clone(), source })?;
-                            (format!("jsonl:{}", path.display()), Target::File(BufWriter::with_capacity(BUFFER, file)))
-                        }
-                    };
-                    Sink { name, json: true, alerts_only: *alerts_only, target, failed: false }
+                    let (name, target) = open_target("jsonl", path)?;
+                    Sink { name, format: Format::Json, alerts_only: *alerts_only, target, failed: false }
+                }
+                Output::Record { path } => {
+                    let (name, target) = open_target("record", path)?;
+                    let format = Format::Record { encoder: Box::default(), buf: Vec::new() };
+                    Sink { name, format, alerts_only: false, target, failed: false }
                 }
                 Output::Webhook { url } => {
                     let hook = Webhook::start(WebhookOptions::new(url))
@@ -115,12 +124,18 @@ impl Sinks {
             };
             sinks.push(sink);
         }
-        Ok(Sinks { sinks, webhooks })
+        Ok(Sinks { sinks, webhooks, flush_alerts: true, alert_json: Vec::new() })
+    }
+
+    /// Alerts wait in the buffers like events (a replay: nobody watches
+    /// the file while it runs, and a flush per alert is a write each).
+    pub fn batch_alerts(&mut self) {
+        self.flush_alerts = false;
     }
 
     /// Some sink writes events as JSON lines.
     pub fn wants_json(&self) -> bool {
-        self.sinks.iter().any(|s| s.json && !s.alerts_only)
+        self.sinks.iter().any(|s| matches!(s.format, Format::Json) && !s.alerts_only)
     }
 
     /// Writes one event to every sink that takes it (not the alert-only
@@ -128,37 +143,57 @@ impl Sinks {
     pub fn write(&mut self, ev: &Event, json: Option<&str>, counters: &Counters) {
         let mut rendered: Option<String> = None;
         for sink in self.sinks.iter_mut().filter(|s| !s.alerts_only) {
-            let result = if sink.json {
-                let line = match json {
-                    Some(j) => j,
-                    None => rendered.get_or_insert_with(|| ev.to_json()).as_str(),
-                };
-                sink.target.write_all(line.as_bytes()).and_then(|_| sink.target.write_all(b"\n"))
-            } else {
-                writeln!(sink.target, "{}", human::line(ev))
+            let result = match &mut sink.format {
+                Format::Json => {
+                    let line = match json {
+                        Some(j) => j,
+                        None => rendered.get_or_insert_with(|| ev.to_json()).as_str(),
+                    };
+                    sink.target.write_all(line.as_bytes()).and_then(|_| sink.target.write_all(b"\n"))
+                }
+                Format::Human => writeln!(sink.target, "{}", human::line(ev)),
+                Format::Record { encoder, buf } => {
+                    buf.clear();
+                    encoder.encode(ev, buf);
+                    let result = sink.target.write_all(buf);
+                    if result.is_err() {
+                        // Part of a definition may be lost: the next event
+                        // starts a new part (header, definitions again).
+                        encoder.restart();
+                    }
+                    result
+                }
             };
             sink.check(result, "write", counters);
         }
     }
 
     /// Writes one alert to every sink (JSON sinks its JSON line, `stdout`
-    /// its human line) and queues it for every webhook, then flushes: an
-    /// alert should not wait for the next tick.
+    /// its human line) and queues it for every webhook, then flushes (unless
+    /// [`Sinks::batch_alerts`]): an alert should not wait for the next tick.
     pub fn write_alert(&mut self, alert: &Alert, counters: &Counters) {
-        let json = alert.to_json();
+        let json = &mut self.alert_json;
+        json.clear();
+        alert.write_json(json);
         for sink in &mut self.sinks {
-            let result = if sink.json {
-                sink.target.write_all(json.as_bytes()).and_then(|_| sink.target.write_all(b"\n"))
-            } else {
-                writeln!(sink.target, "{}", human::alert_line(alert))
+            let result = match sink.format {
+                Format::Json => sink.target.write_all(json).and_then(|_| sink.target.write_all(b"\n")),
+                Format::Human => writeln!(sink.target, "{}", human::alert_line(alert)),
+                // A recording holds events; a replay finds the alerts again.
+                Format::Record { .. } => continue,
             };
             sink.check(result, "write", counters);
         }
-        for hook in &self.webhooks {
-            hook.send(json.clone());
+        if !self.webhooks.is_empty() {
+            let text = String::from_utf8_lossy(json);
+            for hook in &self.webhooks {
+                hook.send(text.to_string());
+            }
         }
         counters.alerts_written.fetch_add(1, Ordering::Relaxed);
-        self.flush(counters);
+        if self.flush_alerts {
+            self.flush(counters);
+        }
     }
 
     /// Flushes every sink, then copies the webhooks' counters.
@@ -196,6 +231,23 @@ impl Sinks {
         counters.webhook_failed.store(total.failed, Ordering::Relaxed);
         counters.webhook_dropped.store(total.dropped, Ordering::Relaxed);
     }
+}
+
+/// Opens `path` for appending (creating its directory), or stdout for
+/// `None`; the sink's name is `kind:path`.
+fn open_target(kind: &str, path: &Option<PathBuf>) -> Result<(String, Target), SinkOpenError> {
+    let Some(path) = path else {
+        return Ok((format!("{kind}:-"), Target::Stdout(BufWriter::with_capacity(BUFFER, io::stdout()))));
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| SinkOpenError { path: path.clone(), source })?;
+    }
+    let file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|source| SinkOpenError { path: path.clone(), source })?;
+    Ok((format!("{kind}:{}", path.display()), Target::File(BufWriter::with_capacity(BUFFER, file))))
 }
 
 #[cfg(test)]

@@ -77,3 +77,56 @@ fn failed_writes_are_counted_not_fatal() {
     assert!(counters.sink_errors.load(Relaxed) >= 2, "{}", counters.sink_errors.load(Relaxed));
     assert_eq!(counters.alerts_written.load(Relaxed), 2);
 }
+
+/// `record=` takes events, not alerts; a second run appending to the same
+/// file starts its own part, and the file reads back whole.
+#[test]
+fn record_sink_appends_events_in_parts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rec/events.rec");
+    let counters = Counters::default();
+    let mut written = Vec::new();
+    for run in 0..2 {
+        let mut sinks = Sinks::open(&[Output::Record { path: Some(path.clone()) }]).unwrap();
+        assert!(!sinks.wants_json());
+        for kind in [EventKind::Exec, EventKind::FileOpen, EventKind::Exit] {
+            let mut ev = samples::event(kind);
+            std::sync::Arc::make_mut(&mut ev.process).pid = run;
+            sinks.write(&ev, None, &counters);
+            written.push(ev);
+        }
+        sinks.write_alert(&samples::alert(), &counters);
+        sinks.close(&counters);
+    }
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(event::record::is_recording(&bytes));
+    let back: Vec<Event> = event::record::Reader::new(&bytes[..]).map(|r| r.unwrap()).collect();
+    assert_eq!(back, written);
+    assert_eq!(counters.sink_errors.load(Relaxed), 0);
+}
+
+/// A failed write starts a new part: what follows is readable even though
+/// the definitions it needs were in the lost bytes.
+#[test]
+fn record_sink_restarts_after_a_failed_write() {
+    let counters = Counters::default();
+    let mut sinks = Sinks::open(&[Output::Record { path: Some("/dev/full".into()) }]).unwrap();
+    for _ in 0..3 {
+        // Large enough to pass the buffer and fail at once.
+        let mut ev = samples::event(EventKind::Exec);
+        if let event::Body::Exec(b) = &mut ev.body {
+            b.argv = vec!["x".repeat(300 << 10)];
+        }
+        sinks.write(&ev, None, &counters);
+    }
+    assert!(counters.sink_errors.load(Relaxed) >= 3);
+    let Format::Record { encoder, buf } = &mut sinks.sinks[0].format else { panic!("record sink") };
+    // After the last failure the encoder starts over: its next frames
+    // begin with the header and define the process again.
+    buf.clear();
+    encoder.encode(&samples::event(EventKind::Exit), buf);
+    assert!(event::record::is_recording(buf));
+    let back: Vec<_> = event::record::Reader::new(&buf[..]).collect();
+    assert_eq!(back.len(), 1);
+    assert_eq!(back[0].as_ref().unwrap(), &samples::event(EventKind::Exit));
+}

@@ -332,7 +332,7 @@ impl ProcessTree {
         p.parent_exec_id = node.parent_exec_id.as_deref().map(str::to_string);
         let (pid, ppid) = (node.pid, node.ppid);
         p.user = self.users.name(p.uid).map(str::to_string);
-        p.ancestors = self.ancestors(pid, ppid);
+        p.ancestors = self.ancestors(pid, ppid).into();
     }
 
     fn ancestors(&mut self, pid: u32, mut ppid: u32) -> Vec<Ancestor> {

@@ -1,5 +1,5 @@
-//! Which rules cost the most: loads recorded events (JSON lines) into
-//! memory, then times each rule of the default set (or `--rules DIR`)
+//! Which rules cost the most: loads recorded events (JSON lines or a
+//! binary recording) into memory, then times each rule of the default set (or `--rules DIR`)
 //! alone over them and prints the slowest.
 //!
 //!   cargo run --release -p panoptes-rules --example rule_cost -- EVENTS.jsonl [RULES_DIR]
@@ -20,8 +20,13 @@ fn main() {
         eprintln!("usage: rule_cost EVENTS.jsonl [RULES_DIR]");
         std::process::exit(2);
     };
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let events: Vec<event::Event> = text.lines().filter_map(|l| event::Event::from_json(l).ok()).collect();
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let events: Vec<event::Event> = if event::record::is_recording(&bytes) {
+        event::record::Reader::new(&bytes[..]).filter_map(Result::ok).collect()
+    } else {
+        let text = String::from_utf8_lossy(&bytes);
+        text.lines().filter_map(|l| event::Event::from_json(l).ok()).collect()
+    };
     let sources: Vec<Source> = match args.next() {
         Some(dir) => read_sources(&[dir.into()], &mut Vec::new()),
         None => panoptes_rules::defaults::sources(),

@@ -1,0 +1,967 @@
+//! The binary recording (`panoptes run --output record=FILE`): the same
+//! events as a JSON-lines recording in a form that is several times smaller
+//! and faster to read back (`panoptes replay FILE` tells the two apart by
+//! the first bytes).
+//!
+//! Most of a JSON event is its `process` object, and most events repeat
+//! one seen shortly before. Here a process, an ancestor list or a container
+//! is written once into a numbered slot of a bounded table and events name
+//! the slot; a slot is redefined when the writer needs it for something
+//! else, so both sides keep at most [`PROCESS_SLOTS`] processes,
+//! [`ANCESTOR_SLOTS`] ancestor lists and [`CONTAINER_SLOTS`] containers.
+//!
+//! Layout (version 1; integers are LEB128 varints, signed ones zigzagged,
+//! unless fixed):
+//!
+//! - header [`MAGIC`] (8 bytes). It may appear again at any frame boundary
+//!   (a second writer appending to the file): every table is then empty.
+//! - frames: `u32` little-endian length of what follows, a tag byte, the
+//!   payload:
+//!   - `1` event: kind (byte, its position in the v1 kind list), wall-clock
+//!     and boot time ns (`u64` LE each), process slot (0: no process),
+//!     container slot (0: none), the body's fields in declaration order.
+//!   - `2` process: slot, the fields in declaration order with the ancestor
+//!     list's slot (0: empty) in place of `ancestors`.
+//!   - `3` ancestor list: slot, count, each ancestor's fields.
+//!   - `4` container: slot, the fields in declaration order.
+//!
+//!   Strings are a length and UTF-8 bytes, options a byte 0/1 then the
+//!   value, lists and maps a count then the items, a socket address a
+//!   family byte (1 inet, 2 inet6, 3 unix, 4 other) then its fields.
+//!
+//! The input is untrusted: every length is checked against what is left,
+//! a frame must be read to its last byte, a definition that fails to read
+//! empties its slot (events naming it then fail rather than get another
+//! process), and a broken length makes the reader skip to the next header.
+//! A frame that fails is an error for that frame alone.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{self, Read};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
+
+use crate::body::*;
+use crate::{Ancestor, Container, Event, EventKind, Process};
+
+/// The first bytes of a recording (and of each appended part).
+pub const MAGIC: [u8; 8] = *b"PNPTREC\x01";
+/// Frames longer than this are refused (the length is then broken).
+pub const MAX_FRAME: usize = 16 << 20;
+pub const PROCESS_SLOTS: usize = 4096;
+pub const ANCESTOR_SLOTS: usize = 1024;
+pub const CONTAINER_SLOTS: usize = 256;
+
+const TAG_EVENT: u8 = 1;
+const TAG_PROCESS: u8 = 2;
+const TAG_ANCESTORS: u8 = 3;
+const TAG_CONTAINER: u8 = 4;
+
+/// The kinds in their v1 numbering (the byte in an event frame). New kinds
+/// go at the end; this list is the format, not `EventKind::ALL`.
+const KINDS_V1: [EventKind; 25] = [
+    EventKind::Exec,
+    EventKind::Fork,
+    EventKind::Exit,
+    EventKind::FileOpen,
+    EventKind::FileRename,
+    EventKind::FileUnlink,
+    EventKind::FileChmod,
+    EventKind::FileChown,
+    EventKind::NetConnect,
+    EventKind::NetBind,
+    EventKind::NetListen,
+    EventKind::NetAccept,
+    EventKind::Ptrace,
+    EventKind::ModuleLoad,
+    EventKind::MemfdCreate,
+    EventKind::Setid,
+    EventKind::Capset,
+    EventKind::Mount,
+    EventKind::Umount,
+    EventKind::Unshare,
+    EventKind::Setns,
+    EventKind::Bpf,
+    EventKind::Kill,
+    EventKind::AssetChange,
+    EventKind::Loss,
+];
+
+fn kind_number(kind: EventKind) -> u8 {
+    // KINDS_V1 holds every kind (checked by a test), so the fallback, an
+    // invalid number, is never written.
+    KINDS_V1.iter().position(|k| *k == kind).map_or(u8::MAX, |i| i as u8)
+}
+
+/// What is wrong with a recording, and where.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    /// A frame that could not be read (skipped; reading goes on).
+    #[error("byte {at}: {what}")]
+    Corrupt { at: u64, what: String },
+}
+
+/// Why a payload failed to decode (the reader adds where).
+#[derive(Debug)]
+struct Bad(String);
+
+impl Bad {
+    fn new(what: impl Into<String>) -> Bad {
+        Bad(what.into())
+    }
+}
+
+type Got<T> = Result<T, Bad>;
+
+/// Reads a payload front to back.
+struct Cursor<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Cursor<'a> {
+    fn byte(&mut self) -> Got<u8> {
+        let (&b, rest) = self.rest.split_first().ok_or_else(|| Bad::new("frame ends early"))?;
+        self.rest = rest;
+        Ok(b)
+    }
+
+    fn take(&mut self, n: usize) -> Got<&'a [u8]> {
+        if n > self.rest.len() {
+            return Err(Bad(format!("{n} bytes wanted, {} left in the frame", self.rest.len())));
+        }
+        let (head, rest) = self.rest.split_at(n);
+        self.rest = rest;
+        Ok(head)
+    }
+
+    fn varint(&mut self) -> Got<u64> {
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            value |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                if shift == 63 && b > 1 {
+                    break;
+                }
+                return Ok(value);
+            }
+        }
+        Err(Bad::new("integer longer than 64 bits"))
+    }
+
+    fn fixed_u64(&mut self) -> Got<u64> {
+        let bytes = self.take(8)?;
+        Ok(u64::from_le_bytes(bytes.try_into().map_err(|_| Bad::new("short u64"))?))
+    }
+
+    /// A count of items each at least one byte long.
+    fn count(&mut self) -> Got<usize> {
+        let n = self.varint()?;
+        if n > self.rest.len() as u64 {
+            return Err(Bad(format!("{n} items, {} bytes left in the frame", self.rest.len())));
+        }
+        Ok(n as usize)
+    }
+
+    fn str(&mut self) -> Got<&'a str> {
+        let n = self.varint()?;
+        let bytes = self.take(usize::try_from(n).map_err(|_| Bad::new("string too long"))?)?;
+        std::str::from_utf8(bytes).map_err(|_| Bad::new("string is not UTF-8"))
+    }
+
+    fn slot(&mut self, slots: usize) -> Got<usize> {
+        let n = self.varint()?;
+        if n == 0 || n > slots as u64 {
+            return Err(Bad(format!("slot {n} out of 1..={slots}")));
+        }
+        Ok(n as usize - 1)
+    }
+
+    fn end(&self) -> Got<()> {
+        match self.rest.len() {
+            0 => Ok(()),
+            n => Err(Bad(format!("{n} bytes left over at the end of the frame"))),
+        }
+    }
+}
+
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push(v as u8 | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    put_varint(out, s.len() as u64);
+    out.extend_from_slice(s.as_bytes());
+}
+
+/// A value's binary form.
+trait Wire: Sized {
+    fn put(&self, out: &mut Vec<u8>);
+    fn get(c: &mut Cursor<'_>) -> Got<Self>;
+}
+
+macro_rules! unsigned {
+    ($($t:ty),*) => {$(
+        impl Wire for $t {
+            fn put(&self, out: &mut Vec<u8>) {
+                put_varint(out, u64::from(*self));
+            }
+            fn get(c: &mut Cursor<'_>) -> Got<Self> {
+                let v = c.varint()?;
+                <$t>::try_from(v).map_err(|_| Bad(format!("{v} out of range for {}", stringify!($t))))
+            }
+        }
+    )*};
+}
+unsigned!(u16, u32, u64);
+
+macro_rules! signed {
+    ($($t:ty),*) => {$(
+        impl Wire for $t {
+            fn put(&self, out: &mut Vec<u8>) {
+                let v = i64::from(*self);
+                put_varint(out, ((v << 1) ^ (v >> 63)) as u64);
+            }
+            fn get(c: &mut Cursor<'_>) -> Got<Self> {
+                let z = c.varint()?;
+                let v = (z >> 1) as i64 ^ -((z & 1) as i64);
+                <$t>::try_from(v).map_err(|_| Bad(format!("{v} out of range for {}", stringify!($t))))
+            }
+        }
+    )*};
+}
+signed!(i32, i64);
+
+impl Wire for bool {
+    fn put(&self, out: &mut Vec<u8>) {
+        out.push(u8::from(*self));
+    }
+    fn get(c: &mut Cursor<'_>) -> Got<Self> {
+        match c.byte()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            b => Err(Bad(format!("boolean byte {b}"))),
+        }
+    }
+}
+
+impl Wire for String {
+    fn put(&self, out: &mut Vec<u8>) {
+        put_str(out, self);
+    }
+    fn get(c: &mut Cursor<'_>) -> Got<Self> {
+        c.str().map(String::from)
+    }
+}
+
+/// Names from fixed tables, interned as when read from JSON.
+impl Wire for &'static str {
+    fn put(&self, out: &mut Vec<u8>) {
+        put_str(out, self);
+    }
+    fn get(c: &mut Cursor<'_>) -> Got<Self> {
+        let s = c.str()?;
+        crate::intern::intern(s).map_err(|e| Bad(format!("name {s:?}: {e}")))
+    }
+}
+
+impl<T: Wire> Wire for Option<T> {
+    fn put(&self, out: &mut Vec<u8>) {
+        match self {
+            None => out.push(0),
+            Some(v) => {
+                out.push(1);
+                v.put(out);
+            }
+        }
+    }
+    fn get(c: &mut Cursor<'_>) -> Got<Self> {
+        match c.byte()? {
+            0 => Ok(None),
+            1 => T::get(c).map(Some),
+            b => Err(Bad(format!("option byte {b}"))),
+        }
+    }
+}
+
+impl<T: Wire> Wire for Vec<T> {
+    fn put(&self, out: &mut Vec<u8>) {
+        put_list(self, out);
+    }
+    fn get(c: &mut Cursor<'_>) -> Got<Self> {
+        let n = c.count()?;
+        let mut items = Vec::with_capacity(n);
+        for _ in 0..n {
+            items.push(T::get(c)?);
+        }
+        Ok(items)
+    }
+}
+
+fn put_list<T: Wire>(items: &[T], out: &mut Vec<u8>) {
+    put_varint(out, items.len() as u64);
+    items.iter().for_each(|v| v.put(out));
+}
+
+impl<V: Wire> Wire for BTreeMap<String, V> {
+    fn put(&self, out: &mut Vec<u8>) {
+        put_varint(out, self.len() as u64);
+        for (k, v) in self {
+            put_str(out, k);
+            v.put(out);
+        }
+    }
+    fn get(c: &mut Cursor<'_>) -> Got<Self> {
+        let n = c.count()?;
+        let mut map = BTreeMap::new();
+        for _ in 0..n {
+            let k = String::get(c)?;
+            map.insert(k, V::get(c)?);
+        }
+        Ok(map)
+    }
+}
+
+impl Wire for IpAddr {
+    fn put(&self, out: &mut Vec<u8>) {
+        match self {
+            IpAddr::V4(a) => {
+                out.push(4);
+                out.extend_from_slice(&a.octets());
+            }
+            IpAddr::V6(a) => {
+                out.push(6);
+                out.extend_from_slice(&a.octets());
+            }
+        }
+    }
+    fn get(c: &mut Cursor<'_>) -> Got<Self> {
+        match c.byte()? {
+            4 => Ok(IpAddr::V4(Ipv4Addr::from(<[u8; 4]>::try_from(c.take(4)?).map_err(|_| Bad::new("ipv4"))?))),
+            6 => Ok(IpAddr::V6(Ipv6Addr::from(<[u8; 16]>::try_from(c.take(16)?).map_err(|_| Bad::new("ipv6"))?))),
+            b => Err(Bad(format!("address family byte {b}"))),
+        }
+    }
+}
+
+impl Wire for SockAddr {
+    fn put(&self, out: &mut Vec<u8>) {
+        match self {
+            SockAddr::Inet { ip, port } => {
+                out.push(1);
+                ip.put(out);
+                port.put(out);
+            }
+            SockAddr::Inet6 { ip, port } => {
+                out.push(2);
+                ip.put(out);
+                port.put(out);
+            }
+            SockAddr::Unix { path } => {
+                out.push(3);
+                path.put(out);
+            }
+            SockAddr::Other { number } => {
+                out.push(4);
+                number.put(out);
+            }
+        }
+    }
+    fn get(c: &mut Cursor<'_>) -> Got<Self> {
+        Ok(match c.byte()? {
+            1 => SockAddr::Inet { ip: Wire::get(c)?, port: Wire::get(c)? },
+            2 => SockAddr::Inet6 { ip: Wire::get(c)?, port: Wire::get(c)? },
+            3 => SockAddr::Unix { path: Wire::get(c)? },
+            4 => SockAddr::Other { number: Wire::get(c)? },
+            b => Err(Bad(format!("socket family byte {b}")))?,
+        })
+    }
+}
+
+impl Wire for OpenReason {
+    fn put(&self, out: &mut Vec<u8>) {
+        out.push(match self {
+            OpenReason::Write => 0,
+            OpenReason::Watched => 1,
+            OpenReason::Forensics => 2,
+        });
+    }
+    fn get(c: &mut Cursor<'_>) -> Got<Self> {
+        match c.byte()? {
+            0 => Ok(OpenReason::Write),
+            1 => Ok(OpenReason::Watched),
+            2 => Ok(OpenReason::Forensics),
+            b => Err(Bad(format!("open reason byte {b}"))),
+        }
+    }
+}
+
+/// Fields in declaration order. The destructuring names every field, so a
+/// field added to a struct and not here does not compile.
+macro_rules! wire_struct {
+    ($($t:ident { $($f:ident),* $(,)? })*) => {$(
+        impl Wire for $t {
+            fn put(&self, out: &mut Vec<u8>) {
+                let $t { $($f),* } = self;
+                $( $f.put(out); )*
+            }
+            fn get(c: &mut Cursor<'_>) -> Got<Self> {
+                Ok($t { $( $f: Wire::get(c)? ),* })
+            }
+        }
+    )*};
+}
+
+wire_struct! {
+    Exec { filename, file, argv, argv_truncated, cwd, result, memfd, deleted, inode, nlink, fs, cgroup, killed,
+           stdin, stdout, stderr, env }
+    Fork { child_pid, child_tid, thread, child_start_boot_ns }
+    Exit { code, signal, core_dumped }
+    FileOpen { path, raw_path, syscall, flags, flags_names, mode, reason, result }
+    FileRename { path, new_path, syscall, flags, result }
+    FilePath { path, syscall, flags, result }
+    FileChmod { path, syscall, mode, mode_octal, result }
+    FileChown { path, syscall, uid, gid, result }
+    NetAddr { fd, addr, socket_type, protocol, result }
+    NetListen { fd, local, backlog, socket_type, protocol, result }
+    NetAccept { fd, peer, local, socket_type, protocol, syscall, result }
+    Ptrace { request, request_name, target_pid, addr, data, result }
+    ModuleLoad { syscall, path, params, flags, result }
+    MemfdCreate { name, flags, result }
+    Setid { syscall, ids, result }
+    Capset { target_pid, effective, permitted, inheritable, result }
+    Mount { source, target, fstype, flags, result }
+    Umount { target, flags, result }
+    Unshare { flags, namespaces, result }
+    Setns { fd, nstype, namespaces, ns_file, result }
+    Bpf { cmd, cmd_name, prog_or_map_type, result }
+    Kill { syscall, target_pid, signal, result }
+    AssetChange { table, change, key, summary, details }
+    Loss { hop, by_kind, count, total }
+    Ancestor { pid, exec_id, exe, cmdline }
+    Container { id, name, image, image_id, runtime, pod, namespace, pod_uid, labels }
+}
+
+/// Each body variant once: writing by variant, reading by kind.
+macro_rules! bodies {
+    ($($variant:ident),* $(,)?) => {
+        fn put_body(body: &Body, out: &mut Vec<u8>) {
+            match body { $( Body::$variant(b) => b.put(out), )* }
+        }
+        fn get_body(kind: EventKind, c: &mut Cursor<'_>) -> Got<Body> {
+            Ok(match kind { $( EventKind::$variant => Body::$variant(Wire::get(c)?), )* })
+        }
+    };
+}
+
+bodies!(
+    Exec,
+    Fork,
+    Exit,
+    FileOpen,
+    FileRename,
+    FileUnlink,
+    FileChmod,
+    FileChown,
+    NetConnect,
+    NetBind,
+    NetListen,
+    NetAccept,
+    Ptrace,
+    ModuleLoad,
+    MemfdCreate,
+    Setid,
+    Capset,
+    Mount,
+    Umount,
+    Unshare,
+    Setns,
+    Bpf,
+    Kill,
+    AssetChange,
+    Loss,
+);
+
+/// A process's fields but `ancestors`, which the frame names by slot.
+fn put_process_fields(p: &Process, out: &mut Vec<u8>) {
+    let Process {
+        pid,
+        tid,
+        ppid,
+        uid,
+        gid,
+        euid,
+        egid,
+        comm,
+        exe,
+        cmdline,
+        cwd,
+        user,
+        exec_id,
+        parent_exec_id,
+        start_boot_ns,
+        cgroup_id,
+        cgroup,
+        ancestors: _,
+    } = p;
+    for v in [pid, tid, ppid, uid, gid, euid, egid] {
+        v.put(out);
+    }
+    comm.put(out);
+    for v in [exe, cmdline, cwd, user, exec_id, parent_exec_id] {
+        v.put(out);
+    }
+    start_boot_ns.put(out);
+    cgroup_id.put(out);
+    cgroup.put(out);
+}
+
+fn get_process_fields(c: &mut Cursor<'_>, ancestors: Arc<[Ancestor]>) -> Got<Process> {
+    Ok(Process {
+        pid: Wire::get(c)?,
+        tid: Wire::get(c)?,
+        ppid: Wire::get(c)?,
+        uid: Wire::get(c)?,
+        gid: Wire::get(c)?,
+        euid: Wire::get(c)?,
+        egid: Wire::get(c)?,
+        comm: Wire::get(c)?,
+        exe: Wire::get(c)?,
+        cmdline: Wire::get(c)?,
+        cwd: Wire::get(c)?,
+        user: Wire::get(c)?,
+        exec_id: Wire::get(c)?,
+        parent_exec_id: Wire::get(c)?,
+        start_boot_ns: Wire::get(c)?,
+        cgroup_id: Wire::get(c)?,
+        cgroup: Wire::get(c)?,
+        ancestors,
+    })
+}
+
+/// One bounded table of the writer: encoded value → slot.
+struct Table {
+    by_bytes: HashMap<Box<[u8]>, u32, foldhash::fast::RandomState>,
+    /// The bytes each slot holds (slot `n` at `n - 1`).
+    slots: Vec<Box<[u8]>>,
+    /// The slot to reuse next once every slot is taken (oldest first).
+    next: usize,
+    cap: usize,
+}
+
+impl Table {
+    fn new(cap: usize) -> Table {
+        Table { by_bytes: HashMap::default(), slots: Vec::new(), next: 0, cap }
+    }
+
+    /// The slot holding `bytes` and whether it was just assigned (the
+    /// caller then writes its definition).
+    fn slot(&mut self, bytes: &[u8]) -> (u32, bool) {
+        if let Some(&slot) = self.by_bytes.get(bytes) {
+            return (slot, false);
+        }
+        let key: Box<[u8]> = bytes.into();
+        let at = if self.slots.len() < self.cap {
+            self.slots.push(key.clone());
+            self.slots.len() - 1
+        } else {
+            let at = self.next;
+            self.next = (self.next + 1) % self.cap;
+            let old = std::mem::replace(&mut self.slots[at], key.clone());
+            self.by_bytes.remove(&old);
+            at
+        };
+        let slot = at as u32 + 1;
+        self.by_bytes.insert(key, slot);
+        (slot, true)
+    }
+
+    fn clear(&mut self) {
+        self.by_bytes.clear();
+        self.slots.clear();
+        self.next = 0;
+    }
+}
+
+/// Writes events as frames (one per output: it remembers what it defined).
+pub struct Encoder {
+    processes: Table,
+    ancestors: Table,
+    containers: Table,
+    started: bool,
+    /// Scratch: the process key (its fields, then its ancestors' bytes).
+    key: Vec<u8>,
+    list: Vec<u8>,
+    container: Vec<u8>,
+}
+
+impl Default for Encoder {
+    fn default() -> Encoder {
+        Encoder {
+            processes: Table::new(PROCESS_SLOTS),
+            ancestors: Table::new(ANCESTOR_SLOTS),
+            containers: Table::new(CONTAINER_SLOTS),
+            started: false,
+            key: Vec::new(),
+            list: Vec::new(),
+            container: Vec::new(),
+        }
+    }
+}
+
+/// Appends one frame: length, tag, then what `payload` writes.
+fn frame(out: &mut Vec<u8>, tag: u8, payload: impl FnOnce(&mut Vec<u8>)) {
+    let at = out.len();
+    out.extend_from_slice(&[0; 4]);
+    out.push(tag);
+    payload(out);
+    let len = (out.len() - at - 4) as u32;
+    out[at..at + 4].copy_from_slice(&len.to_le_bytes());
+}
+
+impl Encoder {
+    pub fn new() -> Encoder {
+        Encoder::default()
+    }
+
+    /// Appends `ev` to `out`: the header before the first event, then a
+    /// definition of its process, ancestor list and container where the
+    /// reader does not hold them yet, then the event frame.
+    pub fn encode(&mut self, ev: &Event, out: &mut Vec<u8>) {
+        if !self.started {
+            out.extend_from_slice(&MAGIC);
+            self.started = true;
+        }
+        let process = self.process_slot(&ev.process, out);
+        let container = match &ev.container {
+            None => 0,
+            Some(c) => {
+                self.container.clear();
+                c.put(&mut self.container);
+                let (slot, new) = self.containers.slot(&self.container);
+                if new {
+                    let bytes = &self.container;
+                    frame(out, TAG_CONTAINER, |o| {
+                        put_varint(o, u64::from(slot));
+                        o.extend_from_slice(bytes);
+                    });
+                }
+                slot
+            }
+        };
+        frame(out, TAG_EVENT, |o| {
+            o.push(kind_number(ev.kind()));
+            o.extend_from_slice(&ev.time_unix_ns.to_le_bytes());
+            o.extend_from_slice(&ev.time_boot_ns.to_le_bytes());
+            put_varint(o, u64::from(process));
+            put_varint(o, u64::from(container));
+            put_body(&ev.body, o);
+        });
+    }
+
+    /// The process's slot, defining it (and its ancestor list) if new. The
+    /// key is the whole process, ancestors included, so a slot found is the
+    /// same process even if its ancestor list's slot was reused since.
+    fn process_slot(&mut self, p: &Process, out: &mut Vec<u8>) -> u32 {
+        self.key.clear();
+        put_process_fields(p, &mut self.key);
+        let fields = self.key.len();
+        self.list.clear();
+        put_list(&p.ancestors, &mut self.list);
+        self.key.extend_from_slice(&self.list);
+        let (slot, new) = self.processes.slot(&self.key);
+        if !new {
+            return slot;
+        }
+        let list = match p.ancestors.is_empty() {
+            true => 0,
+            false => {
+                let (list, new) = self.ancestors.slot(&self.list);
+                if new {
+                    let bytes = &self.list;
+                    frame(out, TAG_ANCESTORS, |o| {
+                        put_varint(o, u64::from(list));
+                        o.extend_from_slice(bytes);
+                    });
+                }
+                list
+            }
+        };
+        let fields = &self.key[..fields];
+        frame(out, TAG_PROCESS, |o| {
+            put_varint(o, u64::from(slot));
+            o.extend_from_slice(fields);
+            put_varint(o, u64::from(list));
+        });
+        slot
+    }
+
+    /// Forgets every definition: the next event starts a new part with its
+    /// own header (for a writer that lost bytes, e.g. a failed write).
+    pub fn restart(&mut self) {
+        self.processes.clear();
+        self.ancestors.clear();
+        self.containers.clear();
+        self.started = false;
+    }
+}
+
+/// The reader's tables.
+#[derive(Default)]
+struct Tables {
+    processes: Vec<Option<Arc<Process>>>,
+    ancestors: Vec<Option<Arc<[Ancestor]>>>,
+    containers: Vec<Option<Container>>,
+}
+
+impl Tables {
+    fn new() -> Tables {
+        Tables {
+            processes: vec![None; PROCESS_SLOTS],
+            ancestors: vec![None; ANCESTOR_SLOTS],
+            containers: vec![None; CONTAINER_SLOTS],
+        }
+    }
+
+    fn clear(&mut self) {
+        self.processes.iter_mut().for_each(|s| *s = None);
+        self.ancestors.iter_mut().for_each(|s| *s = None);
+        self.containers.iter_mut().for_each(|s| *s = None);
+    }
+
+    /// One frame (tag and payload); `Some` for an event frame.
+    fn frame(&mut self, frame: &[u8]) -> Got<Option<Event>> {
+        let mut c = Cursor { rest: frame };
+        match c.byte()? {
+            TAG_EVENT => {
+                let number = c.byte()?;
+                let kind = *KINDS_V1.get(number as usize).ok_or_else(|| Bad(format!("kind number {number}")))?;
+                let time_unix_ns = c.fixed_u64()?;
+                let time_boot_ns = c.fixed_u64()?;
+                let process = match c.varint()? {
+                    0 => crate::de::no_process(),
+                    n => defined(&self.processes, n, "process")?,
+                };
+                let container = match c.varint()? {
+                    0 => None,
+                    n => Some(defined(&self.containers, n, "container")?),
+                };
+                let body = get_body(kind, &mut c)?;
+                c.end()?;
+                Ok(Some(Event { time_boot_ns, time_unix_ns, process, container, body }))
+            }
+            TAG_PROCESS => {
+                let slot = c.slot(PROCESS_SLOTS)?;
+                self.processes[slot] = None;
+                let p = self.process(&mut c)?;
+                c.end()?;
+                self.processes[slot] = Some(Arc::new(p));
+                Ok(None)
+            }
+            TAG_ANCESTORS => {
+                let slot = c.slot(ANCESTOR_SLOTS)?;
+                self.ancestors[slot] = None;
+                let list: Arc<[Ancestor]> = Vec::<Ancestor>::get(&mut c)?.into();
+                c.end()?;
+                self.ancestors[slot] = Some(list);
+                Ok(None)
+            }
+            TAG_CONTAINER => {
+                let slot = c.slot(CONTAINER_SLOTS)?;
+                self.containers[slot] = None;
+                let container = Container::get(&mut c)?;
+                c.end()?;
+                self.containers[slot] = Some(container);
+                Ok(None)
+            }
+            tag => Err(Bad(format!("unknown frame tag {tag}"))),
+        }
+    }
+
+    fn process(&self, c: &mut Cursor<'_>) -> Got<Process> {
+        let mut p = get_process_fields(c, Arc::default())?;
+        if let n @ 1.. = c.varint()? {
+            p.ancestors = defined(&self.ancestors, n, "ancestor list")?;
+        }
+        Ok(p)
+    }
+}
+
+/// What slot `n` (1-based) of a table holds.
+fn defined<T: Clone>(table: &[Option<T>], n: u64, what: &str) -> Got<T> {
+    let slot = usize::try_from(n).unwrap_or(usize::MAX).wrapping_sub(1);
+    match table.get(slot) {
+        Some(Some(v)) => Ok(v.clone()),
+        Some(None) => Err(Bad(format!("{what} slot {n} is empty"))),
+        None => Err(Bad(format!("{what} slot {n} out of 1..={}", table.len()))),
+    }
+}
+
+/// Reads a recording from a byte stream, event by event.
+pub struct Reader<R> {
+    input: R,
+    buf: Vec<u8>,
+    /// Unread bytes are `buf[pos..end]`.
+    pos: usize,
+    end: usize,
+    /// Stream offset of `buf[0]`.
+    base: u64,
+    eof: bool,
+    tables: Tables,
+    /// The stream began with the header.
+    checked: bool,
+}
+
+const READ_CHUNK: usize = 1 << 20;
+
+impl<R: Read> Reader<R> {
+    pub fn new(input: R) -> Reader<R> {
+        Reader {
+            input,
+            buf: vec![0; READ_CHUNK],
+            pos: 0,
+            end: 0,
+            base: 0,
+            eof: false,
+            tables: Tables::new(),
+            checked: false,
+        }
+    }
+
+    /// Makes at least `n` unread bytes available unless the input ends
+    /// first; false at the end.
+    fn want(&mut self, n: usize) -> io::Result<bool> {
+        while self.end - self.pos < n {
+            if self.eof {
+                return Ok(false);
+            }
+            if self.pos > 0 {
+                self.buf.copy_within(self.pos..self.end, 0);
+                self.base += self.pos as u64;
+                self.end -= self.pos;
+                self.pos = 0;
+            }
+            // Grown as bytes arrive, not to a length the input claims.
+            if self.end == self.buf.len() {
+                self.buf.resize(self.buf.len() * 2, 0);
+            }
+            match self.input.read(&mut self.buf[self.end..]) {
+                Ok(0) => self.eof = true,
+                Ok(read) => self.end += read,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(true)
+    }
+
+    fn at(&self) -> u64 {
+        self.base + self.pos as u64
+    }
+
+    /// Skips to the next header after a broken length; what was skipped is
+    /// reported as one error.
+    fn resync(&mut self, what: String) -> Result<(), RecordError> {
+        let at = self.at();
+        self.pos += 1;
+        loop {
+            let found = memchr::memmem::find(&self.buf[self.pos..self.end], &MAGIC);
+            match found {
+                Some(i) => {
+                    self.pos += i;
+                    break;
+                }
+                None => {
+                    // Keep the last bytes: a header may straddle reads.
+                    let keep = (self.end - self.pos).min(MAGIC.len() - 1);
+                    self.pos = self.end - keep;
+                    if !self.want(keep + 1)? {
+                        self.pos = self.end;
+                        break;
+                    }
+                }
+            }
+        }
+        Err(RecordError::Corrupt { at, what: format!("{what}; skipped {} bytes", self.at() - at) })
+    }
+
+    /// The next event, an error for a frame that could not be read (the
+    /// next call goes on after it), or `None` at the end.
+    pub fn next_event(&mut self) -> Option<Result<Event, RecordError>> {
+        match self.next_inner() {
+            Ok(Some(ev)) => Some(Ok(ev)),
+            Ok(None) => None,
+            Err(e) => Some(Err(e)),
+        }
+    }
+
+    fn next_inner(&mut self) -> Result<Option<Event>, RecordError> {
+        loop {
+            if self.want(MAGIC.len())? && self.buf[self.pos..self.pos + MAGIC.len()] == MAGIC {
+                self.pos += MAGIC.len();
+                if self.checked {
+                    self.tables.clear();
+                }
+                self.checked = true;
+                continue;
+            }
+            if !self.checked {
+                self.checked = true;
+                if self.end > self.pos {
+                    return self.resync("not a Panoptes recording (no header)".into()).map(|_| None);
+                }
+            }
+            if self.end == self.pos {
+                return Ok(None);
+            }
+            if !self.want(4)? {
+                let at = self.at();
+                self.pos = self.end;
+                return Err(RecordError::Corrupt { at, what: "the recording ends inside a frame's length".into() });
+            }
+            let len = u32::from_le_bytes([
+                self.buf[self.pos],
+                self.buf[self.pos + 1],
+                self.buf[self.pos + 2],
+                self.buf[self.pos + 3],
+            ]) as usize;
+            if len == 0 || len > MAX_FRAME {
+                return self.resync(format!("frame length {len}")).map(|_| None);
+            }
+            if !self.want(4 + len)? {
+                let at = self.at();
+                self.pos = self.end;
+                return Err(RecordError::Corrupt { at, what: format!("the recording ends inside a {len}-byte frame") });
+            }
+            let at = self.at();
+            let start = self.pos + 4;
+            self.pos = start + len;
+            match self.tables.frame(&self.buf[start..start + len]) {
+                Ok(Some(ev)) => return Ok(Some(ev)),
+                Ok(None) => continue,
+                Err(Bad(what)) => return Err(RecordError::Corrupt { at, what }),
+            }
+        }
+    }
+}
+
+impl<R: Read> Iterator for Reader<R> {
+    type Item = Result<Event, RecordError>;
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_event()
+    }
+}
+
+/// Whether `head` (a file's first bytes) starts a binary recording.
+pub fn is_recording(head: &[u8]) -> bool {
+    head.starts_with(&MAGIC)
+}
+
+#[cfg(test)]
+#[path = "record_tests.rs"]
+mod tests;
