@@ -817,7 +817,7 @@ pub struct Reader<R> {
     checked: bool,
 }
 
-const READ_CHUNK: usize = 1 << 20;
+const READ_CHUNK: usize = 64 << 10;
 
 impl<R: Read> Reader<R> {
     pub fn new(input: R) -> Reader<R> {

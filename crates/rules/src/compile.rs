@@ -569,7 +569,8 @@ fn build_test(def: &'static FieldDef, op: Op, values: &[Val], origin: usize) -> 
                 Op::Glob | Op::IGlob => {
                     let parts: Vec<String> = texts.iter().map(|t| glob_to_regex(t)).collect();
                     let src = format!("{}^(?:{})$", if op == Op::IGlob { "(?is)" } else { "(?s)" }, parts.join("|"));
-                    StrTest::regex(&src).map_err(|e| bad(first, format!("bad glob: {e}"), None))?
+                    StrTest::globs(&texts, op == Op::IGlob, &src)
+                        .map_err(|e| bad(first, format!("bad glob: {e}"), None))?
                 }
                 Op::Regex => {
                     for v in values {
