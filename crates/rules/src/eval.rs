@@ -18,12 +18,45 @@ pub struct Cache {
     slots: Vec<(u32, bool)>,
     /// Per scanner: the generation it ran in and the needles found.
     scans: Vec<(u32, Vec<u64>)>,
-    /// Scans of per-process-image values: exec id → slot in `images`.
+    /// Scans of per-process-image values: exec id → the image's block in
+    /// `images` (its first word says which scanners are done).
     per_process: HashMap<Box<str>, usize, foldhash::fast::RandomState>,
-    /// Per process image: (scanner, needles found) of each scan made.
-    images: Vec<Vec<(u32, Vec<u64>)>>,
-    /// This event's slot in `images`, looked up once per event.
+    /// One block of `layout.stride` words per process image, no allocation
+    /// per image or scan.
+    images: Vec<u64>,
+    /// Where each per-process scanner's words lie in a block.
+    layout: Layout,
+    /// This event's block in `images`, looked up once per event.
     image: (u32, usize),
+}
+
+/// Per scanner: (offset in a block, words, bit in the block's first word),
+/// for the first 63 per-process scanners (later ones are not cached).
+#[derive(Debug, Default)]
+struct Layout {
+    places: Vec<Option<(usize, usize, u32)>>,
+    stride: usize,
+}
+
+impl Layout {
+    fn new(preds: &Predicates) -> Layout {
+        let mut stride = 1;
+        let mut bit = 0;
+        let places = preds
+            .scanners
+            .iter()
+            .map(|sc| {
+                if sc.per_process == PerProcess::No || bit == 63 {
+                    return None;
+                }
+                let place = (stride, sc.needles.div_ceil(64), bit);
+                stride += place.1;
+                bit += 1;
+                Some(place)
+            })
+            .collect();
+        Layout { places, stride }
+    }
 }
 
 /// Cached per-process scans kept at most (then the cache starts over).
@@ -46,25 +79,28 @@ impl Cache {
 }
 
 impl Cache {
-    /// The slot of this event's process image in `images` (made if new).
-    fn image_slot(&mut self, exec_id: &str) -> usize {
+    /// The start of this event's process image block in `images` (made,
+    /// zeroed, if new).
+    fn image_block(&mut self, exec_id: &str) -> usize {
         if self.image.0 == self.generation {
             return self.image.1;
         }
-        let slot = match self.per_process.get(exec_id) {
-            Some(&slot) => slot,
+        let stride = self.layout.stride;
+        let block = match self.per_process.get(exec_id) {
+            Some(&block) => block,
             None => {
                 if self.per_process.len() >= PER_PROCESS_MAX {
                     self.per_process.clear();
                     self.images.clear();
                 }
-                self.images.push(Vec::new());
-                self.per_process.insert(exec_id.into(), self.images.len() - 1);
-                self.images.len() - 1
+                let block = self.images.len();
+                self.images.resize(block + stride, 0);
+                self.per_process.insert(exec_id.into(), block);
+                block
             }
         };
-        self.image = (self.generation, slot);
-        slot
+        self.image = (self.generation, block);
+        block
     }
 }
 
@@ -142,33 +178,38 @@ pub fn scan_bits<'c>(s: u32, ev: &Event, preds: &Predicates, cache: &'c mut Cach
     if cache.scans.len() <= s {
         cache.scans.resize_with(preds.scanners.len().max(s + 1), || (0, Vec::new()));
     }
+    if cache.layout.places.len() != preds.scanners.len() {
+        cache.layout = Layout::new(preds);
+        cache.per_process.clear();
+        cache.images.clear();
+        cache.image.0 = 0;
+    }
     if cache.scans[s].0 != cache.generation {
         let scanner = &preds.scanners[s];
         let mut bits = std::mem::take(&mut cache.scans[s].1);
         bits.clear();
         bits.resize(scanner.needles.div_ceil(64), 0);
-        let exec_id =
-            ev.process.exec_id.as_deref().filter(|_| scanner.per_process != PerProcess::No && ev.process.exe.is_some());
-        match exec_id {
-            None => scan(scanner, &mut bits, &mut |f| (scanner.field.visit)(ev, &scanner.arg, f)),
-            Some(id) => {
-                let slot = cache.image_slot(id);
-                match cache.images[slot].iter().find(|(sc, _)| *sc as usize == s) {
-                    Some((_, found)) => bits.copy_from_slice(found),
-                    None => {
-                        match scanner.per_process {
-                            PerProcess::Split => {
-                                scan(scanner, &mut bits, &mut |f| fields::visit_process_strings(ev, f))
-                            }
-                            _ => scan(scanner, &mut bits, &mut |f| (scanner.field.visit)(ev, &scanner.arg, f)),
-                        }
-                        cache.images[slot].push((s as u32, bits.clone()));
+        let place = cache.layout.places.get(s).copied().flatten();
+        let exec_id = ev.process.exec_id.as_deref().filter(|_| ev.process.exe.is_some());
+        match (exec_id, place) {
+            (Some(id), Some((offset, words, bit))) => {
+                let block = cache.image_block(id);
+                let done = &mut cache.images[block];
+                if *done & (1 << bit) == 0 {
+                    *done |= 1 << bit;
+                    match scanner.per_process {
+                        PerProcess::Split => scan(scanner, &mut bits, &mut |f| fields::visit_process_strings(ev, f)),
+                        _ => scan(scanner, &mut bits, &mut |f| (scanner.field.visit)(ev, &scanner.arg, f)),
                     }
+                    cache.images[block + offset..][..words].copy_from_slice(&bits);
+                } else {
+                    bits.copy_from_slice(&cache.images[block + offset..][..words]);
                 }
                 if scanner.per_process == PerProcess::Split {
                     scan(scanner, &mut bits, &mut |f| fields::visit_event_strings(ev, f));
                 }
             }
+            _ => scan(scanner, &mut bits, &mut |f| (scanner.field.visit)(ev, &scanner.arg, f)),
         }
         cache.scans[s] = (cache.generation, bits);
     }

@@ -406,3 +406,55 @@ fn waiting_partials_are_found_by_the_value_their_next_step_needs() {
     );
     assert_eq!(out.len(), 1);
 }
+
+/// Scans of what is fixed per process image (exe, cmdline) are kept by
+/// exec id and reused by the image's later events: an engine fed many
+/// interleaved images matches each event as an engine that never sees an
+/// exec id twice (so never reuses a scan) does, also past the cache's
+/// size limit (when it starts over) and with more per-process scanners
+/// than it keeps.
+#[test]
+fn per_image_scans_agree_with_fresh_scans() {
+    let mut rules = String::new();
+    // Many distinct needle sets over cached fields: more scanners than the
+    // 63 the cache lays out.
+    for i in 0..70 {
+        rules += &format!(
+            "- rule: r{i}\n  condition: process.cmdline contains \"tok{i} \" or event.strings icontains \"key{i}\" \
+             or process.exe endswith \"/bin{i}\"\n  severity: low\n"
+        );
+    }
+    let unlimited = || {
+        let set = load(&[Source::text("t.yml", &rules)]);
+        Engine::new(set, EngineOptions { actions: false, burst: u32::MAX, ..EngineOptions::default() })
+    };
+    let ids = |alerts: &[event::Alert]| {
+        let mut v: Vec<String> = alerts.iter().map(|a| a.rule.id.clone()).collect();
+        v.sort();
+        v
+    };
+    let (mut cached, mut fresh) = (unlimited(), unlimited());
+    let (mut out, mut fresh_out) = (Vec::new(), Vec::new());
+    let kinds = ["exec", "file_open", "exit", "fork"];
+    for n in 0..40_000u32 {
+        // Half the events from 37 recurring images, half each a new one
+        // (20,000 images: more than the cache keeps).
+        let image = if n % 2 == 0 { n % 37 } else { 1_000 + n };
+        let kind = kinds[(n % 4) as usize];
+        let mut v = json!({"kind": kind, "process": {
+            "pid": image, "exec_id": format!("b:{image}"), "exe": format!("/usr/bin{}", image % 70),
+            "cmdline": format!("prog tok{} x", (image * 3) % 70), "comm": format!("key{}", n % 70)}});
+        if kind == "file_open" {
+            v["file"] = json!({"path": format!("/tmp/key{}", (n / 7) % 70)});
+        }
+        let e = ev(v.clone());
+        v["process"]["exec_id"] = json!(format!("once:{n}"));
+        let once = ev(v);
+        out.clear();
+        fresh_out.clear();
+        cached.process(&e, &mut out);
+        fresh.process(&once, &mut fresh_out);
+        assert!(!fresh_out.is_empty(), "event {n} matches something");
+        assert_eq!(ids(&out), ids(&fresh_out), "event {n}");
+    }
+}
