@@ -26,8 +26,10 @@ pub struct EngineOptions {
     pub actions: bool,
     /// Partial sequence matches kept per sequence.
     pub max_partials: usize,
-    /// File rules under the keys they need (off: every rule of a kind meets
-    /// every event of it; for comparisons in tests and benchmarks).
+    /// File rules under the keys they need, and evaluate large `or`s of
+    /// one scanner's predicates by the needles found (off: every rule of a
+    /// kind meets every event of it, conditions as written; for comparisons
+    /// in tests and benchmarks).
     pub index: bool,
 }
 
@@ -130,6 +132,12 @@ impl Engine {
             .zip(&first_by_kind)
             .map(|(kind, firsts)| NameIndex::build(*kind, firsts, &set.preds, opts.index))
             .collect();
+        // After indexing (which reads conditions as written): large `or`s
+        // of one scanner's predicates evaluate only the parts it found.
+        for rule in set.rules.iter_mut().filter(|_| opts.index) {
+            let cond = std::mem::replace(&mut rule.cond, crate::compile::Expr::Const(false));
+            rule.cond = crate::compile::sparse_ors(cond, &set.preds);
+        }
         let seqs = set.sequences.iter().map(|_| SeqState::default()).collect();
         let first_hit = vec![false; set.sequences.len()];
         let enabled = set.enabled();

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use event::fields;
 
-use crate::compile::{kind_bit, Expr, PerProcess, Pred, Predicates, Prefilter, Scanner, SAME_EVENT};
+use crate::compile::{kind_bit, AnyOf, Expr, PerProcess, Pred, Predicates, Prefilter, Scanner, SAME_EVENT};
 
 /// Per-event memo of predicate results.
 #[derive(Debug, Default)]
@@ -159,8 +159,26 @@ pub fn eval(e: &Expr, ev: &Event, preds: &Predicates, cache: &mut Cache, steps: 
         }
         Expr::And(parts) => parts.iter().all(|p| eval(p, ev, preds, cache, steps)),
         Expr::Or(parts) => parts.iter().any(|p| eval(p, ev, preds, cache, steps)),
+        Expr::AnyOf(any) => any_of(any, ev, preds, cache, steps),
         Expr::Not(inner) => !eval(inner, ev, preds, cache, steps),
     }
+}
+
+/// An [`AnyOf`]: the parts whose needles were found, then the rest.
+fn any_of(any: &AnyOf, ev: &Event, preds: &Predicates, cache: &mut Cache, steps: Steps<'_>) -> bool {
+    for &(w, mask) in &any.words {
+        let mut found = scan_bits(any.scanner, ev, preds, cache).get(w as usize).copied().unwrap_or(0) & mask;
+        while found != 0 {
+            let needle = w as usize * 64 + found.trailing_zeros() as usize;
+            found &= found - 1;
+            for &p in any.by_needle.get(needle).map(Vec::as_slice).unwrap_or_default() {
+                if eval(&any.parts[p as usize], ev, preds, cache, steps) {
+                    return true;
+                }
+            }
+        }
+    }
+    any.rest.iter().any(|p| eval(p, ev, preds, cache, steps))
 }
 
 /// Whether one of the predicate's needles occurs in its field.

@@ -249,7 +249,12 @@ fn necessary(e: &Expr, bit: u64, preds: &Predicates) -> Option<Vec<Key>> {
         Expr::Kinds(mask) if mask & bit == 0 => Some(Vec::new()),
         Expr::Pred(id) => pred_keys(&preds.preds[*id as usize]),
         Expr::And(parts) => parts.iter().filter_map(|p| necessary(p, bit, preds)).min_by_key(|k| cost(k)),
-        Expr::Or(parts) => {
+        Expr::Or(_) | Expr::AnyOf(_) => {
+            let parts: Vec<&Expr> = match e {
+                Expr::AnyOf(any) => any.parts.iter().chain(&any.rest).collect(),
+                Expr::Or(parts) => parts.iter().collect(),
+                _ => Vec::new(),
+            };
             let mut all = Vec::new();
             for p in parts {
                 for k in necessary(p, bit, preds)? {
