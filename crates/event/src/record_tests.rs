@@ -4,6 +4,7 @@ use std::sync::Arc;
 use proptest::prelude::*;
 
 use super::*;
+use crate::body::*;
 use crate::samples;
 
 fn encode_all(events: &[Event]) -> Vec<u8> {

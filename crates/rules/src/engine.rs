@@ -136,7 +136,7 @@ impl Engine {
         // of one scanner's predicates evaluate only the parts it found.
         for rule in set.rules.iter_mut().filter(|_| opts.index) {
             let cond = std::mem::replace(&mut rule.cond, crate::compile::Expr::Const(false));
-            rule.cond = crate::compile::sparse_ors(cond, &set.preds);
+            rule.cond = crate::sparse::sparse_ors(cond, &set.preds);
         }
         let seqs = set.sequences.iter().map(|_| SeqState::default()).collect();
         let first_hit = vec![false; set.sequences.len()];

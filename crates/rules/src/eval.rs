@@ -9,7 +9,8 @@ use std::collections::HashMap;
 
 use event::fields;
 
-use crate::compile::{kind_bit, AnyOf, Expr, PerProcess, Pred, Predicates, Prefilter, Scanner, SAME_EVENT};
+use crate::compile::{kind_bit, Expr, PerProcess, Pred, Predicates, Prefilter, Scanner, SAME_EVENT};
+use crate::sparse::AnyOf;
 
 /// Per-event memo of predicate results.
 #[derive(Debug, Default)]

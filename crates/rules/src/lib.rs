@@ -20,6 +20,7 @@ pub mod load;
 pub mod matcher;
 mod ruleset;
 mod sequence;
+pub mod sparse;
 pub mod template;
 pub mod testing;
 pub mod yaml;
