@@ -43,7 +43,9 @@ use crate::{Ancestor, Container, Event, EventKind, Process};
 
 mod wire;
 
-use wire::{get_body, get_process_fields, put_body, put_list, put_process_fields, put_varint, Bad, Cursor, Got, Wire};
+use wire::{
+    get_body, get_process_fields_into, put_body, put_list, put_process_fields, put_varint, Bad, Cursor, Got, Wire,
+};
 
 /// The first bytes of a recording (and of each appended part).
 pub const MAGIC: [u8; 8] = *b"PNPTREC\x01";
@@ -311,10 +313,18 @@ impl Tables {
             }
             TAG_PROCESS => {
                 let slot = c.slot(PROCESS_SLOTS)?;
-                self.processes[slot] = None;
-                let p = self.process(&mut c)?;
+                // The slot's old process, if no event holds it any more, is
+                // read over (its strings reused); the slot stays empty
+                // unless the whole definition reads.
+                let mut process = self.processes[slot].take().unwrap_or_default();
+                let p = Arc::make_mut(&mut process);
+                get_process_fields_into(p, &mut c)?;
+                p.ancestors = match c.varint()? {
+                    0 => Arc::default(),
+                    n => defined(&self.ancestors, n, "ancestor list")?,
+                };
                 c.end()?;
-                self.processes[slot] = Some(Arc::new(p));
+                self.processes[slot] = Some(process);
                 Ok(None)
             }
             TAG_ANCESTORS => {
@@ -335,14 +345,6 @@ impl Tables {
             }
             tag => Err(Bad(format!("unknown frame tag {tag}"))),
         }
-    }
-
-    fn process(&self, c: &mut Cursor<'_>) -> Got<Process> {
-        let mut p = get_process_fields(c, Arc::default())?;
-        if let n @ 1.. = c.varint()? {
-            p.ancestors = defined(&self.ancestors, n, "ancestor list")?;
-        }
-        Ok(p)
     }
 }
 

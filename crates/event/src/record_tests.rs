@@ -166,6 +166,23 @@ fn reused_slots_keep_every_event_right() {
     }
     let bytes = encode_all(&events);
     assert_eq!(ok(read_all(&bytes)), events);
+    // Read one at a time, each event dropped before the next: a reused
+    // slot's process is then read over in place (its strings reused), and
+    // a process with fewer optional fields than the one before leaves none
+    // of the old values behind.
+    let mut shorter = events.clone();
+    for (i, ev) in shorter.iter_mut().enumerate().filter(|(i, _)| i % 3 == 1) {
+        let p = Arc::make_mut(&mut ev.process);
+        p.cwd = None;
+        p.cmdline = Some(format!("c{i}"));
+    }
+    let bytes = encode_all(&shorter);
+    let mut n = 0;
+    for (got, want) in Reader::new(&bytes[..]).zip(&shorter) {
+        assert_eq!(&got.unwrap(), want);
+        n += 1;
+    }
+    assert_eq!(n, shorter.len());
 }
 
 #[test]

@@ -123,7 +123,11 @@ pub fn replay_events(cfg: &Config, path: &Path) -> Result<Summary, PipelineError
     wanted[EventKind::Loss as usize] = !cfg.kinds.is_empty();
     let counters = Counters::default();
     if binary {
-        read_recording(reader, &mut outputs, &counters, &wanted).map_err(read_error)?;
+        // The record reader buffers itself: hand it the file (after what
+        // the sniffing read buffered), not a second buffer to copy through.
+        let head = std::io::Cursor::new(reader.buffer().to_vec());
+        let input = std::io::Read::chain(head, reader.into_inner());
+        read_recording(input, &mut outputs, &counters, &wanted).map_err(read_error)?;
     } else {
         read_lines(reader, &mut outputs, &counters, &wanted).map_err(read_error)?;
     }

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::sync::Arc;
 
 use crate::body::*;
 use crate::{Ancestor, Container, EventKind, Process};
@@ -110,6 +109,11 @@ fn put_str(out: &mut Vec<u8>, s: &str) {
 pub(super) trait Wire: Sized {
     fn put(&self, out: &mut Vec<u8>);
     fn get(c: &mut Cursor<'_>) -> Got<Self>;
+    /// [`Wire::get`] over an existing value, reusing its allocations.
+    fn get_into(&mut self, c: &mut Cursor<'_>) -> Got<()> {
+        *self = Self::get(c)?;
+        Ok(())
+    }
 }
 
 macro_rules! unsigned {
@@ -164,6 +168,12 @@ impl Wire for String {
     fn get(c: &mut Cursor<'_>) -> Got<Self> {
         c.str().map(String::from)
     }
+    fn get_into(&mut self, c: &mut Cursor<'_>) -> Got<()> {
+        let s = c.str()?;
+        self.clear();
+        self.push_str(s);
+        Ok(())
+    }
 }
 
 /// Names from fixed tables, interned as when read from JSON.
@@ -193,6 +203,15 @@ impl<T: Wire> Wire for Option<T> {
             1 => T::get(c).map(Some),
             b => Err(Bad(format!("option byte {b}"))),
         }
+    }
+    fn get_into(&mut self, c: &mut Cursor<'_>) -> Got<()> {
+        match (c.byte()?, self.as_mut()) {
+            (0, _) => *self = None,
+            (1, Some(v)) => v.get_into(c)?,
+            (1, None) => *self = Some(T::get(c)?),
+            (b, _) => return Err(Bad(format!("option byte {b}"))),
+        }
+        Ok(())
     }
 }
 
@@ -428,25 +447,37 @@ pub(super) fn put_process_fields(p: &Process, out: &mut Vec<u8>) {
     cgroup.put(out);
 }
 
-pub(super) fn get_process_fields(c: &mut Cursor<'_>, ancestors: Arc<[Ancestor]>) -> Got<Process> {
-    Ok(Process {
-        pid: Wire::get(c)?,
-        tid: Wire::get(c)?,
-        ppid: Wire::get(c)?,
-        uid: Wire::get(c)?,
-        gid: Wire::get(c)?,
-        euid: Wire::get(c)?,
-        egid: Wire::get(c)?,
-        comm: Wire::get(c)?,
-        exe: Wire::get(c)?,
-        cmdline: Wire::get(c)?,
-        cwd: Wire::get(c)?,
-        user: Wire::get(c)?,
-        exec_id: Wire::get(c)?,
-        parent_exec_id: Wire::get(c)?,
-        start_boot_ns: Wire::get(c)?,
-        cgroup_id: Wire::get(c)?,
-        cgroup: Wire::get(c)?,
-        ancestors,
-    })
+/// A process's fields but `ancestors`, read over `p` (a process the slot
+/// held before: its strings' allocations are reused).
+pub(super) fn get_process_fields_into(p: &mut Process, c: &mut Cursor<'_>) -> Got<()> {
+    let Process {
+        pid,
+        tid,
+        ppid,
+        uid,
+        gid,
+        euid,
+        egid,
+        comm,
+        exe,
+        cmdline,
+        cwd,
+        user,
+        exec_id,
+        parent_exec_id,
+        start_boot_ns,
+        cgroup_id,
+        cgroup,
+        ancestors: _,
+    } = p;
+    for v in [pid, tid, ppid, uid, gid, euid, egid] {
+        v.get_into(c)?;
+    }
+    comm.get_into(c)?;
+    for v in [exe, cmdline, cwd, user, exec_id, parent_exec_id] {
+        v.get_into(c)?;
+    }
+    start_boot_ns.get_into(c)?;
+    cgroup_id.get_into(c)?;
+    cgroup.get_into(c)
 }
