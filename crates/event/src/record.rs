@@ -327,25 +327,26 @@ impl Tables {
                 self.processes[slot] = Some(process);
                 Ok(None)
             }
-            TAG_ANCESTORS => {
-                let slot = c.slot(ANCESTOR_SLOTS)?;
-                self.ancestors[slot] = None;
-                let list: Arc<[Ancestor]> = Vec::<Ancestor>::get(&mut c)?.into();
-                c.end()?;
-                self.ancestors[slot] = Some(list);
-                Ok(None)
-            }
-            TAG_CONTAINER => {
-                let slot = c.slot(CONTAINER_SLOTS)?;
-                self.containers[slot] = None;
-                let container = Container::get(&mut c)?;
-                c.end()?;
-                self.containers[slot] = Some(container);
-                Ok(None)
-            }
+            TAG_ANCESTORS => define_slot(&mut self.ancestors, &mut c, |c| Ok(Vec::<Ancestor>::get(c)?.into())),
+            TAG_CONTAINER => define_slot(&mut self.containers, &mut c, Container::get),
             tag => Err(Bad(format!("unknown frame tag {tag}"))),
         }
     }
+}
+
+/// A definition frame's slot and value: the slot is emptied first and
+/// holds the value only if the whole frame reads.
+fn define_slot<T>(
+    table: &mut [Option<T>],
+    c: &mut Cursor<'_>,
+    read: impl FnOnce(&mut Cursor<'_>) -> Got<T>,
+) -> Got<Option<Event>> {
+    let slot = c.slot(table.len())?;
+    table[slot] = None;
+    let value = read(c)?;
+    c.end()?;
+    table[slot] = Some(value);
+    Ok(None)
 }
 
 /// What slot `n` (1-based) of a table holds.

@@ -413,71 +413,53 @@ bodies!(
     Loss,
 );
 
-/// A process's fields but `ancestors`, which the frame names by slot.
+/// Hands `$m!` the process's fields but `ancestors` (which the frame names
+/// by slot), in their order on the wire. The destructurings it feeds name
+/// every field, so a field added to `Process` and not here does not compile.
+macro_rules! process_fields {
+    ($m:ident) => {
+        $m!(
+            pid,
+            tid,
+            ppid,
+            uid,
+            gid,
+            euid,
+            egid,
+            comm,
+            exe,
+            cmdline,
+            cwd,
+            user,
+            exec_id,
+            parent_exec_id,
+            start_boot_ns,
+            cgroup_id,
+            cgroup
+        )
+    };
+}
+
+/// A process's fields but `ancestors`.
 pub(super) fn put_process_fields(p: &Process, out: &mut Vec<u8>) {
-    let Process {
-        pid,
-        tid,
-        ppid,
-        uid,
-        gid,
-        euid,
-        egid,
-        comm,
-        exe,
-        cmdline,
-        cwd,
-        user,
-        exec_id,
-        parent_exec_id,
-        start_boot_ns,
-        cgroup_id,
-        cgroup,
-        ancestors: _,
-    } = p;
-    for v in [pid, tid, ppid, uid, gid, euid, egid] {
-        v.put(out);
+    macro_rules! put {
+        ($($f:ident),*) => {{
+            let Process { $($f,)* ancestors: _ } = p;
+            $( $f.put(out); )*
+        }};
     }
-    comm.put(out);
-    for v in [exe, cmdline, cwd, user, exec_id, parent_exec_id] {
-        v.put(out);
-    }
-    start_boot_ns.put(out);
-    cgroup_id.put(out);
-    cgroup.put(out);
+    process_fields!(put)
 }
 
 /// A process's fields but `ancestors`, read over `p` (a process the slot
 /// held before: its strings' allocations are reused).
 pub(super) fn get_process_fields_into(p: &mut Process, c: &mut Cursor<'_>) -> Got<()> {
-    let Process {
-        pid,
-        tid,
-        ppid,
-        uid,
-        gid,
-        euid,
-        egid,
-        comm,
-        exe,
-        cmdline,
-        cwd,
-        user,
-        exec_id,
-        parent_exec_id,
-        start_boot_ns,
-        cgroup_id,
-        cgroup,
-        ancestors: _,
-    } = p;
-    for v in [pid, tid, ppid, uid, gid, euid, egid] {
-        v.get_into(c)?;
+    macro_rules! get {
+        ($($f:ident),*) => {{
+            let Process { $($f,)* ancestors: _ } = p;
+            $( $f.get_into(c)?; )*
+        }};
     }
-    comm.get_into(c)?;
-    for v in [exe, cmdline, cwd, user, exec_id, parent_exec_id] {
-        v.get_into(c)?;
-    }
-    start_boot_ns.get_into(c)?;
-    cgroup_id.get_into(c)?;
-    cgroup.get_into(c)
+    process_fields!(get);
+    Ok(())
 }
