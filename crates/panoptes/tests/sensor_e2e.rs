@@ -468,3 +468,39 @@ fn sigterm_stops_cleanly_with_counters() {
     assert!(out.stats["events"]["exec"].as_u64().unwrap() >= 1, "{}", out.stats);
     assert_eq!(out.stats["drops_total"], 0);
 }
+
+/// `--output record=` beside `jsonl=` in a live run: `panoptes replay` of
+/// the binary recording gives back exactly the events of the JSON lines.
+#[test]
+fn live_binary_recording_replays_the_same_events() {
+    if !privileged() {
+        return;
+    }
+    let keep = tempfile::tempdir().unwrap();
+    let rec = keep.path().join("events.rec");
+    let run = Running::start(&["--events", "process,file", "--output", &format!("record={}", rec.display())]);
+    let tag = unique("rec");
+    let dir = keep.path().display().to_string();
+    sh(&format!("/bin/echo {tag} > {dir}/a; mv {dir}/a {dir}/b; rm {dir}/b; ls {dir} > /dev/null"));
+    let out = run.stop();
+    let events: Vec<&Value> = out.events.iter().filter(|e| e["kind"] != "alert").collect();
+    assert!(events.iter().any(|e| e["kind"] == "exec" && argv(e).contains(&tag)), "the echo exec was recorded");
+
+    let back = keep.path().join("back.jsonl");
+    let status = Command::new(common::BIN)
+        .args(["replay", &rec.display().to_string(), "--no-default-rules", "--events"])
+        .arg("process,file,network,security,inventory")
+        .arg("--output")
+        .arg(format!("jsonl={}", back.display()))
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let text = std::fs::read_to_string(&back).unwrap();
+    let replayed: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(replayed.len(), events.len());
+    for (got, want) in replayed.iter().zip(events) {
+        assert_eq!(got, want);
+    }
+    assert!(std::fs::metadata(&rec).unwrap().len() * 2 < text.len() as u64);
+}
