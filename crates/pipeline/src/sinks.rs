@@ -4,8 +4,8 @@
 //! that takes them: `stdout` and `jsonl=` take both, `record=` only events,
 //! `jsonl:alerts=` and `webhook=` only alerts. Writes are buffered and
 //! flushed when the pipeline is idle or once a second, so a storm costs few
-//! syscalls; an alert is flushed at once. A failed write is counted (and
-//! warned about once per sink), never fatal.
+//! syscalls; an alert is flushed at once (in a replay, batched like events). A
+//! failed write is counted (and warned about once per sink), never fatal.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Write};
