@@ -52,6 +52,11 @@ impl Cache {
         }
     }
 
+    /// Full metadata for `id` is held.
+    pub fn is_known(&self, id: &str) -> bool {
+        matches!(self.entries.get(id), Some(Entry::Known { .. }))
+    }
+
     /// A fetch for `id` is queued or running.
     pub fn is_pending(&self, id: &str) -> bool {
         self.pending.contains(id)

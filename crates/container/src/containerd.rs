@@ -4,15 +4,18 @@
 //! say which, so a fetch asks `moby`, `k8s.io` and `default` in turn
 //! (`k8s.io` first for a container in a Kubernetes pod). Pod name,
 //! namespace and uid come from the labels the CRI plugin puts on the
-//! container; the image id is the digest of the image's target. Once the
-//! daemon has answered, a subscription to `/containers/delete` events
-//! starts the grace period of deleted containers.
+//! container; the image id is the digest of the image's target. A
+//! subscription to container events keeps the cache true:
+//! `/containers/create` fetches the new container (so it is known before
+//! its first process runs, however short its life) and `/containers/delete`
+//! starts the grace period of deleted containers. Containers of the `moby`
+//! namespace are Docker's, which the Docker watch describes better.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use containerd_client::events::ContainerDelete;
+use containerd_client::events::{ContainerCreate, ContainerDelete};
 use containerd_client::services::v1::containers_client::ContainersClient;
 use containerd_client::services::v1::events_client::EventsClient;
 use containerd_client::services::v1::images_client::ImagesClient;
@@ -23,7 +26,7 @@ use tonic::metadata::MetadataValue;
 use tonic::transport::Channel;
 use tonic::{Code, Request};
 
-use crate::cgroup::ContainerRef;
+use crate::cgroup::{ContainerRef, Runtime};
 use crate::error::FetchError;
 use crate::grpc::CachedChannel;
 use crate::metadata::{non_empty, with_labels, LABEL_CONTAINER_NAME};
@@ -76,10 +79,10 @@ impl ContainerdApi {
         Ok(None)
     }
 
-    /// Follows container deletions until the resolver stops.
+    /// Follows container creations and deletions until the resolver stops.
     pub async fn watch(mut self, ctx: Ctx) {
         loop {
-            let wait = match self.follow_deletes(&ctx).await {
+            let wait = match self.follow_events(&ctx).await {
                 Ok(()) => ctx.retry_min(),
                 Err(e) => {
                     self.channel.reset();
@@ -90,26 +93,47 @@ impl ContainerdApi {
         }
     }
 
-    async fn follow_deletes(&mut self, ctx: &Ctx) -> Result<(), FetchError> {
+    async fn follow_events(&mut self, ctx: &Ctx) -> Result<(), FetchError> {
         let channel = tokio::time::timeout(self.timeout, self.channel.get())
             .await
             .map_err(|_| FetchError::Timeout(self.timeout))??;
-        let request = SubscribeRequest { filters: vec![r#"topic=="/containers/delete""#.to_owned()] };
+        let filters = [r#"topic=="/containers/create""#, r#"topic=="/containers/delete""#];
+        let request = SubscribeRequest { filters: filters.map(str::to_owned).to_vec() };
         let mut client = EventsClient::new(channel);
         let mut events = tokio::time::timeout(self.timeout, client.subscribe(request))
             .await
             .map_err(|_| FetchError::Timeout(self.timeout))??
             .into_inner();
-        tracing::debug!("following containerd container deletions");
+        tracing::debug!("following containerd container events");
         while let Some(envelope) = events.message().await? {
             ctx.succeeded();
             let Some(any) = envelope.event else { continue };
+            if envelope.topic == "/containers/create" {
+                match ContainerCreate::decode(any.value.as_slice()) {
+                    Ok(_) if envelope.namespace == "moby" => {}
+                    Ok(created) => self.on_create(created.id, ctx).await,
+                    Err(e) => tracing::debug!(error = %e, topic = %envelope.topic, "undecodable containerd event"),
+                }
+                continue;
+            }
             match ContainerDelete::decode(any.value.as_slice()) {
                 Ok(deleted) => ctx.mark_gone(&deleted.id),
                 Err(e) => tracing::debug!(error = %e, topic = %envelope.topic, "undecodable containerd event"),
             }
         }
         Ok(())
+    }
+
+    /// Fetches a container just created; a failure leaves it to the fetch a
+    /// lookup asks for.
+    async fn on_create(&mut self, id: String, ctx: &Ctx) {
+        let r = ContainerRef { id, runtime: Runtime::Containerd, pod_uid: None };
+        match tokio::time::timeout(self.timeout, self.fetch(&r)).await {
+            Ok(Ok(Some(container))) => ctx.store(container),
+            Ok(Ok(None)) => {}
+            Ok(Err(e)) => tracing::debug!(id = %r.id, error = %e, "containerd fetch after create failed"),
+            Err(_) => tracing::debug!(id = %r.id, "containerd fetch after create timed out"),
+        }
     }
 }
 

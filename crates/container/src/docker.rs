@@ -1,10 +1,13 @@
 //! Docker and podman, through the Docker Engine API on a unix socket
 //! (podman serves a Docker-compatible API on its own socket).
 //!
-//! A fetch is one `GET /containers/<id>/json` (inspect). Once the runtime
-//! has answered, a watch of its event stream keeps the cache true: `start`
-//! and `rename` re-inspect, `destroy` starts the grace period after which
-//! the entry is dropped.
+//! A fetch is one `GET /containers/<id>/json` (inspect). A watch of the
+//! daemon's event stream keeps the cache true: `create`, `start` and
+//! `rename` inspect (so a container is known before its first process
+//! runs, however short its life), `destroy` starts the grace period after
+//! which the entry is dropped. When an inspect cannot answer — the
+//! container is already removed — the event's own attributes (name, image,
+//! labels) stand in.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -84,7 +87,7 @@ impl DockerApi {
             .map_err(|_| FetchError::Timeout(self.timeout))??;
         let filters = HashMap::from([
             ("type".to_owned(), vec!["container".to_owned()]),
-            ("event".to_owned(), ["start", "rename", "destroy", "remove"].map(str::to_owned).to_vec()),
+            ("event".to_owned(), ["create", "start", "rename", "destroy", "remove"].map(str::to_owned).to_vec()),
         ]);
         let mut events = client.events(Some(EventsOptions { filters: Some(filters), ..EventsOptions::default() }));
         tracing::debug!(runtime = %self.runtime, "following container events");
@@ -96,21 +99,46 @@ impl DockerApi {
     }
 
     async fn on_event(&mut self, event: EventMessage, ctx: &Ctx) {
-        let Some(id) = event.actor.and_then(|a| a.id) else { return };
+        let Some(actor) = event.actor else { return };
+        let Some(id) = actor.id else { return };
         let r = ContainerRef { id, runtime: self.runtime, pod_uid: None };
+        let attributes = actor.attributes.unwrap_or_default();
         match event.action.as_deref() {
-            Some("start") | Some("rename") => match tokio::time::timeout(self.timeout, self.fetch(&r)).await {
+            Some("create" | "start" | "rename") => match tokio::time::timeout(self.timeout, self.fetch(&r)).await {
                 Ok(Ok(Some(container))) => ctx.store(container),
-                Ok(Ok(None)) => {}
+                Ok(Ok(None)) => ctx.store_if_unknown(from_attributes(&r, attributes)),
                 Ok(Err(e)) => {
-                    tracing::debug!(runtime = %self.runtime, id = %r.id, error = %e, "inspect after event failed")
+                    tracing::debug!(runtime = %self.runtime, id = %r.id, error = %e, "inspect after event failed");
+                    ctx.store_if_unknown(from_attributes(&r, attributes));
                 }
-                Err(_) => tracing::debug!(runtime = %self.runtime, id = %r.id, "inspect after event timed out"),
+                Err(_) => {
+                    tracing::debug!(runtime = %self.runtime, id = %r.id, "inspect after event timed out");
+                    ctx.store_if_unknown(from_attributes(&r, attributes));
+                }
             },
-            Some("destroy") | Some("remove") => ctx.mark_gone(&r.id),
+            Some("destroy" | "remove") => {
+                ctx.store_if_unknown(from_attributes(&r, attributes));
+                ctx.mark_gone(&r.id);
+            }
             _ => {}
         }
     }
+}
+
+/// Attributes of a container event that are not labels: the daemon adds
+/// them to the container's labels (a label of the same name is hidden).
+const EVENT_ATTRIBUTES: [&str; 5] = ["name", "image", "exitCode", "signal", "oldName"];
+
+/// The container an event describes, for when inspect cannot answer: name,
+/// image and labels, no image id.
+fn from_attributes(r: &ContainerRef, mut attributes: HashMap<String, String>) -> Container {
+    let name = attributes.remove("name").and_then(non_empty);
+    let image = attributes.remove("image").and_then(non_empty);
+    attributes.retain(|key, _| !EVENT_ATTRIBUTES.contains(&key.as_str()));
+    let mut c = with_labels(r, attributes.into_iter().collect());
+    c.name = name;
+    c.image = image;
+    c
 }
 
 /// The event-model container of an inspect answer.
@@ -146,6 +174,28 @@ mod tests {
         assert_eq!(c.labels.get("team").map(String::as_str), Some("blue"));
         assert_eq!(c.pod.as_deref(), Some("web-0"));
         assert_eq!(c.runtime, "docker");
+    }
+
+    #[test]
+    fn event_attributes() {
+        let attributes = HashMap::from(
+            [
+                ("name", "job"),
+                ("image", "busybox:1"),
+                ("exitCode", "0"),
+                ("team", "red"),
+                ("io.kubernetes.pod.name", "p"),
+            ]
+            .map(|(k, v)| (k.to_owned(), v.to_owned())),
+        );
+        let r = ContainerRef { id: "abc".into(), runtime: Runtime::Docker, pod_uid: None };
+        let c = from_attributes(&r, attributes);
+        assert_eq!((c.name.as_deref(), c.image.as_deref(), c.image_id), (Some("job"), Some("busybox:1"), None));
+        let labels: Vec<(&str, &str)> = c.labels.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(labels, [("io.kubernetes.pod.name", "p"), ("team", "red")]);
+        assert_eq!(c.pod.as_deref(), Some("p"));
+        let bare = from_attributes(&r, HashMap::from([("name".to_owned(), String::new())]));
+        assert_eq!((bare.name, bare.image, bare.labels.len()), (None, None, 0));
     }
 
     #[test]

@@ -107,6 +107,16 @@ impl Ctx {
         self.shared.counters.evictions.fetch_add(evicted, std::sync::atomic::Ordering::Relaxed);
     }
 
+    /// Stores `container` unless its full metadata is already known (from
+    /// an inspect, which says more than an event does).
+    pub fn store_if_unknown(&self, container: Container) {
+        let mut cache = self.shared.cache();
+        if !cache.is_known(&container.id) {
+            let evicted = cache.insert_known(container);
+            self.shared.counters.evictions.fetch_add(evicted, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
     fn store_unknown(&self, id: &str) {
         let until = Instant::now() + self.opts.not_found_ttl;
         let evicted = self.shared.cache().insert_unknown(id, until);
@@ -121,7 +131,13 @@ impl Ctx {
 
 /// Answers `runtime`'s fetch requests until the resolver stops.
 pub(crate) async fn run(mut backend: Backend, ctx: Ctx, mut requests: mpsc::Receiver<ContainerRef>) {
-    let mut watching = false;
+    // A runtime whose socket is there is watched from the start, so that
+    // containers are known from their creation; another is watched once it
+    // first answers.
+    let mut watching = ctx.socket.exists();
+    if watching {
+        backend.spawn_watch(ctx.clone());
+    }
     while let Some(r) = requests.recv().await {
         loop {
             bump(&ctx.shared.counters.of(ctx.runtime).fetches);

@@ -1,6 +1,7 @@
 //! Live: a container started with `ctr` in the containerd that the private
 //! test dockerd manages is found from its cgroup (`/default/<id>`) and
-//! resolved through the containerd gRPC API.
+//! resolved through the containerd gRPC API; one that is created, runs and
+//! is deleted before anyone asks is still described.
 //!
 //! Needs root and `scripts/dockerd-for-tests.sh` (docker.io brings
 //! containerd and ctr); skipped with a message otherwise, failed when
@@ -11,7 +12,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use panoptes_container::{from_proc_cgroup, Resolver, ResolverOptions, Runtime};
+use panoptes_container::{from_proc_cgroup, ContainerRef, Resolver, ResolverOptions, Runtime};
 use support::eventually;
 use support::live::{
     docker_ready, nowhere, output, run, unavailable, unique_id, CONTAINERD_SOCKET, DOCKER_SOCKET, IMAGE,
@@ -58,13 +59,33 @@ fn import_image() {
     run("sh", &["-c", &save]);
 }
 
-#[test]
-fn ctr_container_resolves_through_containerd() {
+/// A resolver that knows only the test containerd.
+fn containerd_resolver(dir: &Path) -> Resolver {
+    Resolver::start(ResolverOptions {
+        docker_socket: nowhere(dir, "docker.sock"),
+        containerd_socket: PathBuf::from(CONTAINERD_SOCKET),
+        podman_socket: nowhere(dir, "podman.sock"),
+        crio_socket: nowhere(dir, "crio.sock"),
+        ..ResolverOptions::default()
+    })
+}
+
+/// The test dockerd and its containerd are there (skips, or fails when
+/// privileged tests are required, otherwise).
+fn containerd_ready() -> bool {
     if !docker_ready() {
-        return;
+        return false;
     }
     if !Path::new(CONTAINERD_SOCKET).exists() {
         unavailable(&format!("dockerd's containerd socket {CONTAINERD_SOCKET} is missing"));
+        return false;
+    }
+    true
+}
+
+#[test]
+fn ctr_container_resolves_through_containerd() {
+    if !containerd_ready() {
         return;
     }
     import_image();
@@ -91,13 +112,7 @@ fn ctr_container_resolves_through_containerd() {
         .expect("the image digest in `ctr images ls`");
 
     let dir = tempfile::tempdir().unwrap();
-    let resolver = Resolver::start(ResolverOptions {
-        docker_socket: nowhere(dir.path(), "docker.sock"),
-        containerd_socket: PathBuf::from(CONTAINERD_SOCKET),
-        podman_socket: nowhere(dir.path(), "podman.sock"),
-        crio_socket: nowhere(dir.path(), "crio.sock"),
-        ..ResolverOptions::default()
-    });
+    let resolver = containerd_resolver(dir.path());
     assert!(
         eventually(Duration::from_secs(10), || resolver.lookup(&found).image.is_some()),
         "no metadata: {:?}",
@@ -111,4 +126,37 @@ fn ctr_container_resolves_through_containerd() {
     assert_eq!(c.labels.get("team").map(String::as_str), Some("green"));
     assert_eq!(c.name, None, "ctr containers have no name label");
     assert_eq!(resolver.stats().warnings, 0, "{:?}", resolver.stats());
+}
+
+/// `ctr run --rm` of a command that exits at once: the container is
+/// deleted before the first lookup, yet it is known from its creation.
+#[test]
+fn a_ctr_container_deleted_before_any_lookup_is_still_described() {
+    if !containerd_ready() {
+        return;
+    }
+    import_image();
+    let dir = tempfile::tempdir().unwrap();
+    let resolver = containerd_resolver(dir.path());
+    // The watch subscribes as the resolver starts; give it a moment.
+    std::thread::sleep(Duration::from_millis(500));
+    // Docker's containers (namespace `moby`) are left to the Docker watch:
+    // the cache is shared and keyed by id.
+    let docker = format!("unix://{DOCKER_SOCKET}");
+    run("docker", &["-H", &docker, "run", "--rm", "--network", "none", IMAGE, "true"]);
+    let id = unique_id();
+    ctr(&["run", "--rm", "--label", "team=violet", CTR_IMAGE, &id, "true"]);
+    assert!(!ctr(&["containers", "ls", "-q"]).lines().any(|l| l == id), "the container was deleted");
+
+    let r = ContainerRef { id: id.clone(), runtime: Runtime::Containerd, pod_uid: None };
+    assert!(
+        eventually(Duration::from_secs(5), || resolver.lookup(&r).image.is_some()),
+        "no metadata: {:?}",
+        resolver.stats()
+    );
+    let c = resolver.lookup(&r);
+    assert_eq!(c.image.as_deref(), Some(CTR_IMAGE));
+    assert_eq!(c.labels.get("team").map(String::as_str), Some("violet"));
+    let s = resolver.stats();
+    assert_eq!((s.cached, s.warnings), (1, 0), "only the ctr container is cached: {s:?}");
 }

@@ -1,15 +1,16 @@
 //! Live: a real container in the private test dockerd is found from its
-//! init process's cgroup and resolved through the Docker API.
+//! init process's cgroup and resolved through the Docker API; a container
+//! that lives and is removed before anyone asks is still described.
 //!
 //! Needs root and `scripts/dockerd-for-tests.sh` (docker.io, busybox-static);
 //! skipped with a message otherwise, failed when PANOPTES_PRIVILEGED_TESTS=1.
 
 mod support;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use panoptes_container::{from_proc_cgroup, Resolver, ResolverOptions, Runtime};
+use panoptes_container::{from_proc_cgroup, ContainerRef, Resolver, ResolverOptions, Runtime};
 use support::eventually;
 use support::live::{docker, docker_ready, nowhere, output, unique, DOCKER_SOCKET, IMAGE};
 
@@ -20,6 +21,17 @@ impl Drop for Removed {
     fn drop(&mut self) {
         let _ = output("docker", &["-H", &format!("unix://{DOCKER_SOCKET}"), "rm", "-f", &self.0]);
     }
+}
+
+/// A resolver that knows only the test dockerd.
+fn docker_resolver(dir: &Path) -> Resolver {
+    Resolver::start(ResolverOptions {
+        docker_socket: PathBuf::from(DOCKER_SOCKET),
+        containerd_socket: nowhere(dir, "containerd.sock"),
+        podman_socket: nowhere(dir, "podman.sock"),
+        crio_socket: nowhere(dir, "crio.sock"),
+        ..ResolverOptions::default()
+    })
 }
 
 #[test]
@@ -39,13 +51,7 @@ fn docker_container_resolves_from_its_cgroup() {
 
     let image_id = docker(&["inspect", "-f", "{{.Image}}", &id]);
     let dir = tempfile::tempdir().unwrap();
-    let resolver = Resolver::start(ResolverOptions {
-        docker_socket: PathBuf::from(DOCKER_SOCKET),
-        containerd_socket: nowhere(dir.path(), "containerd.sock"),
-        podman_socket: nowhere(dir.path(), "podman.sock"),
-        crio_socket: nowhere(dir.path(), "crio.sock"),
-        ..ResolverOptions::default()
-    });
+    let resolver = docker_resolver(dir.path());
     assert!(
         eventually(Duration::from_secs(10), || resolver.lookup(&found).name.is_some()),
         "no metadata: {:?}",
@@ -64,4 +70,49 @@ fn docker_container_resolves_from_its_cgroup() {
     docker(&["rm", "-f", &name]);
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(resolver.lookup(&found).name.as_deref(), Some(name.as_str()), "kept through the grace period");
+}
+
+/// `docker run --rm` of a command that exits at once: the container is
+/// gone before the first lookup, yet its name and image are known (from the
+/// daemon's events, which the resolver follows from its start).
+#[test]
+fn a_container_removed_before_any_lookup_is_still_described() {
+    if !docker_ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let resolver = docker_resolver(dir.path());
+    // The watch subscribes as the resolver starts; give it a moment.
+    std::thread::sleep(Duration::from_millis(500));
+    let name = unique("panoptes-brief");
+    let cidfile = dir.path().join("cid");
+    let cid = cidfile.to_string_lossy();
+    docker(&[
+        "run",
+        "--rm",
+        "--cidfile",
+        &cid,
+        "--name",
+        &name,
+        "--label",
+        "team=amber",
+        "--network",
+        "none",
+        IMAGE,
+        "true",
+    ]);
+    let id = std::fs::read_to_string(&cidfile).expect("docker wrote the container id");
+    let gone = docker(&["ps", "-a", "-q", "--no-trunc", "--filter", &format!("id={id}")]);
+    assert!(gone.is_empty(), "the container was removed: {gone:?}");
+
+    let r = ContainerRef { id: id.trim().to_owned(), runtime: Runtime::Docker, pod_uid: None };
+    assert!(
+        eventually(Duration::from_secs(5), || resolver.lookup(&r).name.is_some()),
+        "no metadata: {:?}",
+        resolver.stats()
+    );
+    let c = resolver.lookup(&r);
+    assert_eq!((c.name.as_deref(), c.image.as_deref()), (Some(name.as_str()), Some(IMAGE)));
+    assert_eq!(c.labels.get("team").map(String::as_str), Some("amber"));
+    assert_eq!(resolver.stats().warnings, 0, "{:?}", resolver.stats());
 }

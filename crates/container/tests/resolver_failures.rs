@@ -281,3 +281,45 @@ fn events_keep_the_cache_true() {
     assert_id_only(&quick_lookup(&resolver, &first), &first);
     assert_eq!(resolver.stats().warnings, 0);
 }
+
+/// A runtime whose socket is there is watched from the start: a container
+/// is known from its `create` event before any lookup names it, and one
+/// removed before it could be inspected is described by its events.
+#[test]
+fn containers_are_known_from_creation_even_when_short_lived() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = options(dir.path());
+    let server = FakeServer::start(&opts.docker_socket, Mode::Docker);
+    let resolver = Resolver::start(opts);
+
+    let created = container_ref(20, Runtime::Docker);
+    server.add_container(&created.id, "fresh", "busybox", "sha256:1", &[("team", "red")]);
+    server.push_event_with("create", &created.id, &[("name", "fresh"), ("image", "busybox"), ("team", "red")]);
+    assert!(eventually(Duration::from_secs(3), || resolver.stats().cached == 1), "{:?}", resolver.stats());
+    let c = quick_lookup(&resolver, &created);
+    assert_eq!((c.name.as_deref(), c.image_id.as_deref()), (Some("fresh"), Some("sha256:1")), "inspected: {c:?}");
+    assert_eq!(resolver.stats().misses, 0, "known before the first lookup");
+
+    // Created and removed before the inspect: the event's attributes stand in.
+    let brief = container_ref(21, Runtime::Docker);
+    server.push_event_with("create", &brief.id, &[("name", "brief"), ("image", "busybox:1"), ("team", "blue")]);
+    // Destroyed without a create seen: the destroy event still names it.
+    let gone = container_ref(22, Runtime::Docker);
+    server.push_event_with("destroy", &gone.id, &[("name", "gone"), ("image", "alpine"), ("exitCode", "0")]);
+    assert!(eventually(Duration::from_secs(3), || resolver.stats().cached == 3), "{:?}", resolver.stats());
+    let c = quick_lookup(&resolver, &brief);
+    assert_eq!(
+        (c.name.as_deref(), c.image.as_deref(), c.image_id.as_deref()),
+        (Some("brief"), Some("busybox:1"), None)
+    );
+    assert_eq!(c.labels.get("team").map(String::as_str), Some("blue"));
+    let c = quick_lookup(&resolver, &gone);
+    assert_eq!((c.name.as_deref(), c.labels.len()), (Some("gone"), 0), "exitCode is not a label: {c:?}");
+
+    // An event never overwrites what an inspect said.
+    server.push_event_with("destroy", &created.id, &[("name", "other"), ("image", "busybox")]);
+    std::thread::sleep(Duration::from_millis(100));
+    let c = quick_lookup(&resolver, &created);
+    assert_eq!((c.name.as_deref(), c.image_id.as_deref()), (Some("fresh"), Some("sha256:1")));
+    assert_eq!(resolver.stats().warnings, 0);
+}

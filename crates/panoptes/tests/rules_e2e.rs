@@ -48,8 +48,12 @@ impl Watch {
                 return (a, start.elapsed());
             }
             if start.elapsed() > within {
-                let seen: Vec<String> = self.alerts().iter().map(|a| a["rule"]["id"].to_string()).collect();
-                panic!("no `{rule}` alert within {within:?}; alerts seen: {seen:?}");
+                let alerts = self.alerts();
+                let seen: Vec<String> = alerts.iter().map(|a| a["rule"]["id"].to_string()).collect();
+                let near: Vec<&Value> = alerts.iter().filter(|a| a["rule"]["id"] == rule).collect();
+                panic!(
+                    "no `{rule}` alert as expected within {within:?}; alerts seen: {seen:?}; of that rule: {near:#?}"
+                );
             }
             std::thread::sleep(Duration::from_millis(20));
         }

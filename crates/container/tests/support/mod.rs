@@ -77,9 +77,17 @@ impl FakeServer {
 
     /// Sends a container event (`start`, `rename`, `destroy`, ...) on the events stream.
     pub fn push_event(&self, action: &str, id: &str) {
+        self.push_event_with(action, id, &[]);
+    }
+
+    /// Sends a container event with actor attributes (the daemon's are the
+    /// container's labels plus `name` and `image`).
+    pub fn push_event_with(&self, action: &str, id: &str, attributes: &[(&str, &str)]) {
+        let attributes: serde_json::Map<String, serde_json::Value> =
+            attributes.iter().map(|(k, v)| (k.to_string(), serde_json::Value::from(*v))).collect();
         let json = serde_json::json!({
             "Type": "container", "Action": action, "status": action, "id": id,
-            "Actor": {"ID": id, "Attributes": {}}, "scope": "local", "time": 1, "timeNano": 1,
+            "Actor": {"ID": id, "Attributes": attributes}, "scope": "local", "time": 1, "timeNano": 1,
         });
         self.state.events.lock().unwrap().push(json.to_string());
     }
