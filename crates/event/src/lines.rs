@@ -157,20 +157,17 @@ impl LineReader {
             return None;
         }
         let raw = &line[start..end];
-        let process = match self.processes.get(raw) {
-            Some(p) => {
-                self.stats.shared += 1;
-                p.clone()
-            }
+        let (process, fresh) = match self.processes.get(raw) {
+            Some(p) => (p.clone(), false),
             None => {
                 let p = Arc::new(self.parse_process(raw)?);
                 self.processes.put(raw, p.clone());
-                self.stats.parsed += 1;
-                p
+                (p, true)
             }
         };
         if let Some(ev) = host_event(head, tail, &process) {
             self.stats.direct += 1;
+            self.count_process(fresh);
             return Some(ev);
         }
         self.scratch.clear();
@@ -178,7 +175,18 @@ impl LineReader {
         self.scratch.extend_from_slice(tail);
         let mut ev = Event::from_json_slice(&self.scratch).ok()?;
         ev.process = process;
+        self.count_process(fresh);
         Some(ev)
+    }
+
+    /// Counts how the process of a line read by the shortcut was had (a
+    /// line the shortcut gives up on is counted once, as `full`).
+    fn count_process(&mut self, fresh: bool) {
+        if fresh {
+            self.stats.parsed += 1;
+        } else {
+            self.stats.shared += 1;
+        }
     }
 }
 

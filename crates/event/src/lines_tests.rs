@@ -100,7 +100,9 @@ fn lines_in_other_shapes_go_through_the_full_parser() {
     for case in &cases {
         same_as_full(&mut reader, case.as_bytes());
     }
-    assert!(reader.stats().full > 0);
+    let s = reader.stats();
+    assert!(s.full > 0);
+    assert_eq!(s.shared + s.parsed + s.full, cases.len() as u64, "each line counted once: {s:?}");
     // The escaped container key is still the writer's shape: shared path.
     let mut reader = LineReader::new();
     let read = reader.read(cases[0].as_bytes()).unwrap();
