@@ -104,18 +104,17 @@ impl DockerApi {
         let r = ContainerRef { id, runtime: self.runtime, pod_uid: None };
         let attributes = actor.attributes.unwrap_or_default();
         match event.action.as_deref() {
-            Some("create" | "start" | "rename") => match tokio::time::timeout(self.timeout, self.fetch(&r)).await {
-                Ok(Ok(Some(container))) => ctx.store(container),
-                Ok(Ok(None)) => ctx.store_if_unknown(from_attributes(&r, attributes)),
-                Ok(Err(e)) => {
-                    tracing::debug!(runtime = %self.runtime, id = %r.id, error = %e, "inspect after event failed");
-                    ctx.store_if_unknown(from_attributes(&r, attributes));
+            Some("create" | "start" | "rename") => {
+                match tokio::time::timeout(self.timeout, self.fetch(&r)).await {
+                    Ok(Ok(Some(container))) => return ctx.store(container),
+                    Ok(Ok(None)) => {}
+                    Ok(Err(e)) => {
+                        tracing::debug!(runtime = %self.runtime, id = %r.id, error = %e, "inspect after event failed")
+                    }
+                    Err(_) => tracing::debug!(runtime = %self.runtime, id = %r.id, "inspect after event timed out"),
                 }
-                Err(_) => {
-                    tracing::debug!(runtime = %self.runtime, id = %r.id, "inspect after event timed out");
-                    ctx.store_if_unknown(from_attributes(&r, attributes));
-                }
-            },
+                ctx.store_if_unknown(from_attributes(&r, attributes));
+            }
             Some("destroy" | "remove") => {
                 ctx.store_if_unknown(from_attributes(&r, attributes));
                 ctx.mark_gone(&r.id);

@@ -110,10 +110,9 @@ impl Ctx {
     /// Stores `container` unless its full metadata is already known (from
     /// an inspect, which says more than an event does).
     pub fn store_if_unknown(&self, container: Container) {
-        let mut cache = self.shared.cache();
-        if !cache.is_known(&container.id) {
-            let evicted = cache.insert_known(container);
-            self.shared.counters.evictions.fetch_add(evicted, std::sync::atomic::Ordering::Relaxed);
+        let known = self.shared.cache().is_known(&container.id);
+        if !known {
+            self.store(container);
         }
     }
 
