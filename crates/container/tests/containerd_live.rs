@@ -138,8 +138,12 @@ fn a_ctr_container_deleted_before_any_lookup_is_still_described() {
     import_image();
     let dir = tempfile::tempdir().unwrap();
     let resolver = containerd_resolver(dir.path());
-    // The watch subscribes as the resolver starts; give it a moment.
-    std::thread::sleep(Duration::from_millis(500));
+    // The watch subscribes as the resolver starts: a container created and
+    // deleted with no lookup shows when it is following.
+    let probe = unique_id();
+    ctr(&["containers", "create", CTR_IMAGE, &probe, "true"]);
+    ctr(&["containers", "rm", &probe]);
+    assert!(eventually(Duration::from_secs(10), || resolver.stats().cached >= 1), "{:?}", resolver.stats());
     // Docker's containers (namespace `moby`) are left to the Docker watch:
     // the cache is shared and keyed by id.
     let docker = format!("unix://{DOCKER_SOCKET}");

@@ -82,8 +82,12 @@ fn a_container_removed_before_any_lookup_is_still_described() {
     }
     let dir = tempfile::tempdir().unwrap();
     let resolver = docker_resolver(dir.path());
-    // The watch subscribes as the resolver starts; give it a moment.
-    std::thread::sleep(Duration::from_millis(500));
+    // The watch subscribes as the resolver starts: a container created and
+    // removed with no lookup shows when it is following.
+    let probe = unique("panoptes-probe");
+    docker(&["create", "--name", &probe, "--network", "none", IMAGE, "true"]);
+    docker(&["rm", &probe]);
+    assert!(eventually(Duration::from_secs(10), || resolver.stats().cached >= 1), "{:?}", resolver.stats());
     let name = unique("panoptes-brief");
     let cidfile = dir.path().join("cid");
     let cid = cidfile.to_string_lossy();
