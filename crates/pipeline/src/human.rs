@@ -1,7 +1,7 @@
 //! The one-line human forms of an event and of an alert, for the `stdout`
 //! output.
 
-use event::{Action, Alert, Body, Event, KillBy, SockAddr};
+use event::{Action, Alert, Body, Container, Event, KillBy, SockAddr};
 
 fn addr(a: &Option<SockAddr>) -> String {
     match a {
@@ -67,11 +67,12 @@ pub fn detail(body: &Body) -> String {
     }
 }
 
-/// `TIME KIND pid=.. uid=.. exe: detail  <- parent`.
+/// `TIME KIND pid=.. uid=.. exe: detail  <- parent`, then
+/// ` container=NAME` for an event in a container.
 pub fn line(ev: &Event) -> String {
     let p = &ev.process;
     let parent = p.ancestors.first().and_then(|a| a.exe.as_deref()).unwrap_or("?");
-    format!(
+    let mut line = format!(
         "{} {:<12} pid={} uid={} {}: {}  <- {}",
         event::time::rfc3339_nanos(ev.time_unix_ns),
         ev.kind().name(),
@@ -80,18 +81,23 @@ pub fn line(ev: &Event) -> String {
         p.exe.as_deref().unwrap_or(&p.comm),
         detail(&ev.body),
         parent
-    )
+    );
+    if let Some(c) = &ev.container {
+        line.push_str(&format!(" container={}", container_name(c)));
+    }
+    line
+}
+
+/// A container's name, or its short id while the name is unknown.
+fn container_name(c: &Container) -> String {
+    c.name.clone().unwrap_or_else(|| c.id.chars().take(12).collect())
 }
 
 /// `ALERT SEVERITY RULE pid=.. exe: message [MITRE,..] container=NAME|-`, then
 /// what was done when it was more than an alert, and the suppressed count.
 pub fn alert_line(alert: &Alert) -> String {
     let p = &alert.process;
-    let container = alert
-        .container
-        .as_ref()
-        .map(|c| c.name.clone().unwrap_or_else(|| c.id.chars().take(12).collect()))
-        .unwrap_or_else(|| "-".into());
+    let container = alert.container.as_ref().map(container_name).unwrap_or_else(|| "-".into());
     let exe = p.exe.as_deref().unwrap_or("?");
     let mut line = format!("ALERT {} {} pid={} {exe}: {}", alert.severity, alert.rule.id, p.pid, alert.message);
     if !alert.mitre.is_empty() {
@@ -118,9 +124,23 @@ pub fn alert_line(alert: &Alert) -> String {
 
 #[cfg(test)]
 mod tests {
-    use event::samples;
+    use event::{samples, EventKind};
 
     use super::*;
+
+    #[test]
+    fn event_line_is_golden() {
+        let mut ev = samples::event(EventKind::Exec);
+        assert_eq!(
+            line(&ev),
+            "2026-11-23T12:00:00.123456789Z exec         pid=4242 uid=1000 /usr/bin/bash: \
+             /tmp/x [/tmp/x --connect 203.0.113.7:4444]  <- /usr/bin/sshd container=web"
+        );
+        ev.container.as_mut().unwrap().name = None;
+        assert!(line(&ev).ends_with("  <- /usr/bin/sshd container=0123456789ab"), "{}", line(&ev));
+        ev.container = None;
+        assert!(line(&ev).ends_with("  <- /usr/bin/sshd"), "host events name no container: {}", line(&ev));
+    }
 
     #[test]
     fn alert_line_is_golden() {
