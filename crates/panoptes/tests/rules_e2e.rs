@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -363,7 +364,10 @@ fn kill_rules_kill_in_the_kernel_and_from_user_space() {
     assert!(out.stderr.contains("kill rule decided in the kernel at exec"), "{}", out.stderr);
 }
 
-/// Ordinary developer and admin activity: compiling, git, package queries.
+/// Ordinary developer and admin activity: compiling, git, package queries,
+/// make, a Python venv, running freshly built and unpacked programs (outside
+/// temp dirs), key generation, system and network queries, file moves and
+/// ownership changes. Tools this machine lacks are skipped.
 fn ordinary_activity(dir: &Path) {
     let d = dir.display();
     let script = format!(
@@ -376,9 +380,58 @@ fn ordinary_activity(dir: &Path) {
          dpkg-query -W -f '${{Package}}\\n' >/dev/null
          apt-cache policy bash >/dev/null
          ls -la /etc >/dev/null; ps aux >/dev/null; uname -a >/dev/null; id >/dev/null
-         sed -i s/a/b/ repo/a.txt; tar czf x.tgz repo; rm -rf repo x.tgz hello hello.c"
+         sed -i s/a/b/ repo/a.txt; tar czf x.tgz repo; rm -rf repo x.tgz hello hello.c
+         set +e
+         printf 'all:\\n\\techo built > out.txt\\n' > Makefile; make -s
+         python3 -c 'print(1)'; python3 -m venv venv && ./venv/bin/python -c 'import sys'
+         printf '#!/bin/sh\\necho hi\\n' > s.sh; chmod +x s.sh; ./s.sh
+         mkdir -p pkg/bin; cp /bin/true pkg/bin/tool; tar czf pkg.tgz pkg; rm -rf pkg; tar xzf pkg.tgz; ./pkg/bin/tool
+         ssh-keygen -q -t ed25519 -N '' -f ./k; openssl rand -hex 8; base64 s.sh | base64 -d
+         crontab -l; ip addr; ss -tln; sysctl -a; dmesg; env; mount; df -h; free -m; uptime; w; hostname; whoami
+         find /etc -name '*.conf'; grep -r root /etc/passwd; awk -F: '{{print $1}}' /etc/passwd | sort | xargs echo
+         apt-get -s install hello; dpkg -L bash; update-alternatives --display editor
+         ln -s s.sh link; mv link link2; cp -a s.sh s2.sh; chmod 640 s2.sh; chown root:root s2.sh
+         rm -rf Makefile out.txt venv s.sh s2.sh link2 pkg pkg.tgz k k.pub"
     );
     detached(&script);
+}
+
+/// The activity really ran under the sensor: an exec in `dir` of each of
+/// its programs that this machine has (by argv[0]).
+fn assert_activity_seen(events: &[Value], dir: &Path) {
+    let d = dir.display().to_string();
+    let ran: BTreeSet<String> = events
+        .iter()
+        .filter(|e| e["kind"] == "exec" && e["process"]["cwd"].as_str().is_some_and(|c| c.starts_with(&d)))
+        .filter_map(|e| e["process"]["cmdline"].as_str()?.split(' ').next().map(str::to_owned))
+        .map(|argv0| argv0.rsplit('/').next().unwrap_or_default().to_owned())
+        .collect();
+    let programs = [
+        "cc",
+        "git",
+        "dpkg-query",
+        "apt-cache",
+        "ps",
+        "tar",
+        "sed",
+        "make",
+        "python3",
+        "ssh-keygen",
+        "openssl",
+        "crontab",
+        "ip",
+        "ss",
+        "sysctl",
+        "find",
+        "awk",
+        "apt-get",
+        "update-alternatives",
+        "chown",
+    ];
+    let on_path =
+        |p: &str| std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()).any(|d| d.join(p).exists());
+    let missing: Vec<&str> = programs.iter().copied().filter(|p| on_path(p) && !ran.contains(*p)).collect();
+    assert!(missing.is_empty(), "activity not seen: {missing:?}; seen: {ran:?}");
 }
 
 /// A scratch directory outside any temp directory (running a binary from
@@ -408,7 +461,9 @@ fn ordinary_activity_raises_no_alerts() {
     ordinary_activity(dir.path());
     // Late events still reach the rules: the run drains as it stops.
     std::thread::sleep(Duration::from_millis(500));
-    let mine = activity_alerts(w.stop().0, dir.path());
+    let (alerts, out) = w.stop();
+    assert_activity_seen(&out.events, dir.path());
+    let mine = activity_alerts(alerts, dir.path());
     let ids: Vec<String> = mine.iter().map(|a| format!("{} {}", a["rule"]["id"], a["message"])).collect();
     assert!(mine.is_empty(), "alerts on ordinary activity: {ids:#?}");
 }
@@ -426,6 +481,7 @@ fn sigma_rules_do_not_flood_on_ordinary_activity() {
     ordinary_activity(dir.path());
     std::thread::sleep(Duration::from_millis(500));
     let (alerts, out) = w.stop();
+    assert_activity_seen(&out.events, dir.path());
     let mine = activity_alerts(alerts, dir.path());
     let ids: Vec<String> = mine.iter().map(|a| format!("{} {}", a["rule"]["id"], a["process"]["cmdline"])).collect();
     eprintln!("sigma alerts on ordinary activity: {ids:#?}");
