@@ -122,6 +122,7 @@ pub fn replay_events(cfg: &Config, path: &Path) -> Result<Summary, PipelineError
     // Recorded losses go wherever events go, as live ones do.
     wanted[EventKind::Loss as usize] = !cfg.kinds.is_empty();
     let counters = Counters::default();
+    let setup = started.elapsed();
     if binary {
         // The record reader buffers itself: hand it the file (after what
         // the sniffing read buffered), not a second buffer to copy through.
@@ -133,6 +134,7 @@ pub fn replay_events(cfg: &Config, path: &Path) -> Result<Summary, PipelineError
     }
     outputs.sinks.close(&counters);
     Ok(Summary::new("events-replay", &counters, &Default::default(), &Default::default(), started.elapsed())
+        .with_setup(setup)
         .with_rules(outputs.detect.as_ref().map(|d| d.stats())))
 }
 

@@ -57,6 +57,10 @@ pub struct Summary {
     /// Which sensor ran (`ebpf`, `audit`, `proc`).
     pub sensor: String,
     pub duration_secs: f64,
+    /// Of `duration_secs`, the time before the first event was read
+    /// (loading and compiling rules, opening outputs); replays only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub setup_secs: Option<f64>,
     /// Events written to the outputs, by kind.
     pub events: BTreeMap<String, u64>,
     /// Records received from the kernel, by kind.
@@ -95,6 +99,7 @@ impl Summary {
         Summary {
             sensor: sensor.to_string(),
             duration_secs: elapsed.as_secs_f64(),
+            setup_secs: None,
             events: counters.emitted.by_name(),
             received: counters.received.by_name(),
             filtered: counters.filtered.by_name(),
@@ -126,6 +131,11 @@ impl Summary {
         self
     }
 
+    pub fn with_setup(mut self, setup: Duration) -> Summary {
+        self.setup_secs = Some(setup.as_secs_f64());
+        self
+    }
+
     pub fn with_store(mut self, stats: Option<impl Serialize>) -> Summary {
         self.store = stats.and_then(|s| serde_json::to_value(s).ok());
         self
@@ -144,6 +154,9 @@ impl Summary {
     /// The human report for stderr.
     pub fn render(&self) -> String {
         let mut out = format!("panoptes: stopped after {:.1} s (sensor {})\n", self.duration_secs, self.sensor);
+        if let Some(setup) = self.setup_secs {
+            out += &format!("  setup:           {setup:.3} s before the first event (rules, outputs)\n");
+        }
         let fmt = |m: &BTreeMap<String, u64>| {
             if m.is_empty() {
                 "none".to_string()

@@ -64,6 +64,8 @@ fn every_line_is_read_across_buffer_boundaries() {
     let summary = panoptes_pipeline::replay_events(&cfg, &path).unwrap();
     let received: u64 = summary.received.values().sum();
     assert_eq!(received, events, "every event line read once");
+    let setup = summary.setup_secs.expect("a replay times its setup");
+    assert!(setup > 0.0 && setup < summary.duration_secs, "setup {setup} s of {} s", summary.duration_secs);
     assert_eq!(summary.drops.get("decode").map(|d| d.values().sum::<u64>()), Some(1), "{:?}", summary.drops);
     let rules = summary.rules.expect("rules ran");
     assert_eq!(rules.events, events);
