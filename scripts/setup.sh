@@ -102,9 +102,11 @@ if [[ ! -r /sys/kernel/btf/vmlinux ]]; then
 fi
 
 # --- Rust toolchain ---------------------------------------------------------
-if ! command -v cargo >/dev/null 2>&1 && [[ -f "$HOME/.cargo/env" ]]; then
-    # shellcheck disable=SC1091
-    source "$HOME/.cargo/env"
+# HOME may be unset (cron, CI, service managers): the passwd entry then.
+cargo_env="${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}/.cargo/env"
+if ! command -v cargo >/dev/null 2>&1 && [[ -f "$cargo_env" ]]; then
+    # shellcheck disable=SC1090,SC1091
+    source "$cargo_env"
 fi
 if command -v cargo >/dev/null 2>&1; then
     say "cargo: $(cargo --version 2>/dev/null)"

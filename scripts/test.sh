@@ -18,9 +18,11 @@ START=$SECONDS
 step "setup"
 bash scripts/setup.sh
 
-if ! command -v cargo >/dev/null 2>&1 && [[ -f "$HOME/.cargo/env" ]]; then
-    # shellcheck disable=SC1091
-    source "$HOME/.cargo/env"
+# HOME may be unset (cron, CI, service managers): the passwd entry then.
+cargo_env="${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}/.cargo/env"
+if ! command -v cargo >/dev/null 2>&1 && [[ -f "$cargo_env" ]]; then
+    # shellcheck disable=SC1090,SC1091
+    source "$cargo_env"
 fi
 
 if [[ ${EUID:-$(id -u)} -ne 0 ]]; then

@@ -382,6 +382,7 @@ fn ordinary_activity(dir: &Path) {
          ls -la /etc >/dev/null; ps aux >/dev/null; uname -a >/dev/null; id >/dev/null
          sed -i s/a/b/ repo/a.txt; tar czf x.tgz repo; rm -rf repo x.tgz hello hello.c
          set +e
+         env -i PATH=\"$PATH\" bash -c 'echo ~ >/dev/null; python3 -c \"print(1)\"; id -un >/dev/null'
          printf 'all:\\n\\techo built > out.txt\\n' > Makefile; make -s
          python3 -c 'print(1)'; python3 -m venv venv && ./venv/bin/python -c 'import sys'
          printf '#!/bin/sh\\necho hi\\n' > s.sh; chmod +x s.sh; ./s.sh
@@ -432,6 +433,15 @@ fn assert_activity_seen(events: &[Value], dir: &Path) {
         |p: &str| std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()).any(|d| d.join(p).exists());
     let missing: Vec<&str> = programs.iter().copied().filter(|p| on_path(p) && !ran.contains(*p)).collect();
     assert!(missing.is_empty(), "activity not seen: {missing:?}; seen: {ran:?}");
+    // A shell without HOME (as cron and service managers start them) looks
+    // its user up, and glibc first tries nscd's Unix socket: a connect that
+    // is no network connection.
+    let unix_connect = events.iter().any(|e| {
+        e["kind"] == "net_connect"
+            && e["net"]["addr"]["family"] == "unix"
+            && e["process"]["cwd"].as_str().is_some_and(|c| c.starts_with(&d))
+    });
+    assert!(unix_connect, "no Unix-socket connect seen from the activity");
 }
 
 /// A scratch directory outside any temp directory (running a binary from

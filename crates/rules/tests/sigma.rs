@@ -48,3 +48,36 @@ fn most_sigma_process_rules_are_filed_by_executable_name() {
     eprintln!("unfiled exec rules: {:?}", engine.unfiled(event::EventKind::Exec));
     assert!(filed > rest, "exec rules filed {filed}, run for every exec {rest}");
 }
+
+/// Sigma's network_connection is TCP/UDP over IP. A Unix-socket connect —
+/// every bash started without HOME asks nscd for the user's name — is no
+/// network connection: "Linux Reverse Shell Indicator" (bash connecting
+/// anywhere but 127.0.0.1 / 0.0.0.0) must not fire on it.
+#[test]
+fn network_connection_rules_see_ip_connects_not_unix_sockets() {
+    let mut diagnostics = Vec::new();
+    let sources = read_sources(&[sigma_dir()], &mut diagnostics);
+    let options = panoptes_rules::EngineOptions { actions: false, burst: 1000, ..Default::default() };
+    let mut engine = panoptes_rules::Engine::new(load(&sources), options);
+    let reverse_shell = "sigma-83dcd9f6-9ca8-4af7-a16e-a1c7a6b51871";
+    let mut fired = |addr: serde_json::Value, pid: u32| -> Vec<String> {
+        let event = panoptes_rules::testing::test_event(&serde_json::json!({
+            "kind": "net_connect",
+            "process": {"pid": pid, "exe": "/usr/bin/bash", "cmdline": "bash /root/.pyenv/shims/python3 -c print(1)"},
+            "net": {"fd": 3, "addr": addr, "socket_type": "stream", "result": -2},
+        }))
+        .unwrap();
+        let mut out = Vec::new();
+        engine.process(&event, &mut out);
+        out.iter().map(|a| a.rule.id.to_string()).collect()
+    };
+    let nscd = fired(serde_json::json!({"family": "unix", "path": "/var/run/nscd/socket"}), 10);
+    assert!(nscd.is_empty(), "a Unix-socket connect raised {nscd:?}");
+    let abstract_name = fired(serde_json::json!({"family": "unix", "path": "@/run/user/0/bus"}), 11);
+    assert!(abstract_name.is_empty(), "{abstract_name:?}");
+    assert_eq!(fired(serde_json::json!({"family": "inet", "ip": "127.0.0.1", "port": 4242}), 12), Vec::<String>::new());
+    assert!(fired(serde_json::json!({"family": "inet", "ip": "10.0.0.1", "port": 4242}), 13)
+        .contains(&reverse_shell.to_string()));
+    assert!(fired(serde_json::json!({"family": "inet6", "ip": "2001:db8::1", "port": 4242}), 14)
+        .contains(&reverse_shell.to_string()));
+}

@@ -123,7 +123,12 @@ impl Source {
                 p("file.result >= 0"),
                 Expr::or(vec![p("kind == file_rename"), p("file.reason == write")]),
             ])),
-            Source::NetworkConnection => Some(p("kind == net_connect")),
+            // Sigma's network_connection is TCP/UDP over IP (Sysmon event 3);
+            // a connect on a Unix socket (glibc asking nscd for a user name,
+            // a client of a local daemon) is not one.
+            Source::NetworkConnection => {
+                Some(Expr::and(vec![p("kind == net_connect"), p("net.addr.family in (inet, inet6)")]))
+            }
             Source::Auditd | Source::AnyLog => None,
         }
     }

@@ -157,7 +157,7 @@ fn shapes_beyond_the_test_rules() {
     );
     assert_eq!(
         condition(&rule(NET, "  s: {Initiated: 'true'}\n  condition: s\n")),
-        "kind == net_connect and (kind == net_connect)"
+        "kind == net_connect and net.addr.family in (inet, inet6) and (kind == net_connect and net.addr.family in (inet, inet6))"
     );
     assert_eq!(
         condition(&rule(PROC, "  s: {CommandLine: 'say \"hi\" \\ now'}\n  condition: s\n")),

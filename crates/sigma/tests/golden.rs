@@ -71,7 +71,7 @@ fn network_ports_and_cidr_filter() {
     let rule = converted("network_connection/net_connection_lnx_susp_malware_callback_port.yml");
     assert_eq!(
         rule.condition,
-        r#"kind == net_connect and ((net.addr.port in (888, 999, 2200, 2222, 4000, 4444, 6789, 8531, 50501, 51820)) and not (net.addr.ip cidr ("127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "::1/128", "fe80::/10", "fc00::/7")))"#
+        r#"kind == net_connect and net.addr.family in (inet, inet6) and ((net.addr.port in (888, 999, 2200, 2222, 4000, 4444, 6789, 8531, 50501, 51820)) and not (net.addr.ip cidr ("127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "::1/128", "fe80::/10", "fc00::/7")))"#
     );
     assert!(rule.notes.iter().any(|n| n.starts_with("Initiated: 'true' always holds")));
     assert!(rule.output.contains("(connect {net.addr.ip}:{net.addr.port}, process {process.exe}"));

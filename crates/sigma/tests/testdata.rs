@@ -176,7 +176,7 @@ fn converted_rules_are_well_formed() {
         let anchor = match at.split('/').next() {
             Some("process_creation") => "kind == exec and exec.result == 0 and (",
             Some("file_event") => "kind in (file_open, file_rename) and file.result >= 0 and (kind == file_rename or file.reason == write) and (",
-            Some("network_connection") => "kind == net_connect and (",
+            Some("network_connection") => "kind == net_connect and net.addr.family in (inet, inet6) and (",
             _ => "",
         };
         assert!(rule.condition.starts_with(anchor), "{at}: {}", rule.condition);
