@@ -18,11 +18,13 @@ START=$SECONDS
 step "setup"
 bash scripts/setup.sh
 
-# HOME may be unset (cron, CI, service managers): the passwd entry then.
-cargo_env="${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}/.cargo/env"
-if ! command -v cargo >/dev/null 2>&1 && [[ -f "$cargo_env" ]]; then
-    # shellcheck disable=SC1090,SC1091
-    source "$cargo_env"
+# HOME may be unset (cron, CI, service managers; rustup's env file reads
+# it): the user's passwd entry then.
+HOME="${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}"
+export HOME
+if ! command -v cargo >/dev/null 2>&1 && [[ -f "$HOME/.cargo/env" ]]; then
+    # shellcheck disable=SC1091
+    source "$HOME/.cargo/env"
 fi
 
 if [[ ${EUID:-$(id -u)} -ne 0 ]]; then
