@@ -6,8 +6,9 @@
 //! namespace and uid come from the labels the CRI plugin puts on the
 //! container; the image id is the digest of the image's target. A
 //! subscription to container events keeps the cache true:
-//! `/containers/create` fetches the new container (so it is known before
-//! its first process runs, however short its life) and `/containers/delete`
+//! `/containers/create` fetches the new container from the event's
+//! namespace (so it is known before its first process runs, however short
+//! its life) and `/containers/delete`
 //! starts the grace period of deleted containers. Containers of the `moby`
 //! namespace are Docker's, which the Docker watch describes better.
 
@@ -52,10 +53,17 @@ impl ContainerdApi {
 
     /// The container `r` from the first namespace that has it.
     pub async fn fetch(&mut self, r: &ContainerRef) -> Result<Option<Container>, FetchError> {
-        let channel = self.channel.get().await?;
         let namespaces = if r.pod_uid.is_some() { POD_NAMESPACES } else { NAMESPACES };
-        for namespace in namespaces {
-            let request = in_namespace(GetContainerRequest { id: r.id.clone() }, namespace);
+        self.fetch_in(r, &namespaces).await
+    }
+
+    /// The container `r` from the first of `namespaces` that has it.
+    async fn fetch_in(&mut self, r: &ContainerRef, namespaces: &[&str]) -> Result<Option<Container>, FetchError> {
+        let channel = self.channel.get().await?;
+        for &namespace in namespaces {
+            let Some(request) = in_namespace(GetContainerRequest { id: r.id.clone() }, namespace) else {
+                continue;
+            };
             match ContainersClient::new(channel.clone()).get(request).await {
                 Ok(answer) => {
                     let found = answer.into_inner().container.ok_or_else(|| {
@@ -111,7 +119,7 @@ impl ContainerdApi {
             if envelope.topic == "/containers/create" {
                 match ContainerCreate::decode(any.value.as_slice()) {
                     Ok(_) if envelope.namespace == "moby" => {}
-                    Ok(created) => self.on_create(created.id, ctx).await,
+                    Ok(created) => self.on_create(created.id, &envelope.namespace, ctx).await,
                     Err(e) => tracing::debug!(error = %e, topic = %envelope.topic, "undecodable containerd event"),
                 }
                 continue;
@@ -124,11 +132,11 @@ impl ContainerdApi {
         Ok(())
     }
 
-    /// Fetches a container just created; a failure leaves it to the fetch a
-    /// lookup asks for.
-    async fn on_create(&mut self, id: String, ctx: &Ctx) {
+    /// Fetches a container just created, from the namespace the event
+    /// names; a failure leaves it to the fetch a lookup asks for.
+    async fn on_create(&mut self, id: String, namespace: &str, ctx: &Ctx) {
         let r = ContainerRef { id, runtime: Runtime::Containerd, pod_uid: None };
-        match tokio::time::timeout(self.timeout, self.fetch(&r)).await {
+        match tokio::time::timeout(self.timeout, self.fetch_in(&r, &[namespace])).await {
             Ok(Ok(Some(container))) => ctx.store(container),
             Ok(Ok(None)) => {}
             Ok(Err(e)) => tracing::debug!(id = %r.id, error = %e, "containerd fetch after create failed"),
@@ -139,11 +147,11 @@ impl ContainerdApi {
 
 /// The digest of image `name` in `namespace`; `None` when it cannot be had
 /// (the container's other metadata is still worth keeping).
-async fn image_digest(channel: Channel, namespace: &'static str, name: &str) -> Option<String> {
+async fn image_digest(channel: Channel, namespace: &str, name: &str) -> Option<String> {
     if name.is_empty() {
         return None;
     }
-    let request = in_namespace(GetImageRequest { name: name.to_owned() }, namespace);
+    let request = in_namespace(GetImageRequest { name: name.to_owned() }, namespace)?;
     match ImagesClient::new(channel).get(request).await {
         Ok(answer) => answer.into_inner().image.and_then(|i| i.target).and_then(|t| non_empty(t.digest)),
         Err(status) => {
@@ -153,9 +161,11 @@ async fn image_digest(channel: Channel, namespace: &'static str, name: &str) -> 
     }
 }
 
-/// A request scoped to a containerd namespace.
-fn in_namespace<T>(message: T, namespace: &'static str) -> Request<T> {
+/// A request scoped to a containerd namespace; `None` for a name that
+/// cannot be a gRPC metadata value (containerd's names are ASCII).
+fn in_namespace<T>(message: T, namespace: &str) -> Option<Request<T>> {
+    let value = MetadataValue::try_from(namespace).ok()?;
     let mut request = Request::new(message);
-    request.metadata_mut().insert("containerd-namespace", MetadataValue::from_static(namespace));
-    request
+    request.metadata_mut().insert("containerd-namespace", value);
+    Some(request)
 }

@@ -20,11 +20,17 @@ use support::live::{
 
 /// containerd namespace of the test container (one the resolver asks).
 const NAMESPACE: &str = "default";
+/// A namespace the resolver does not ask on its own (no cgroup path names it).
+const OTHER_NAMESPACE: &str = "panoptes-other";
 /// How the imported image is named inside containerd.
 const CTR_IMAGE: &str = "docker.io/panoptes-test/busybox:latest";
 
 fn ctr(args: &[&str]) -> String {
-    let mut all = vec!["-a", CONTAINERD_SOCKET, "-n", NAMESPACE];
+    ctr_in(NAMESPACE, args)
+}
+
+fn ctr_in(namespace: &str, args: &[&str]) -> String {
+    let mut all = vec!["-a", CONTAINERD_SOCKET, "-n", namespace];
     all.extend_from_slice(args);
     run("ctr", &all)
 }
@@ -50,11 +56,15 @@ impl Drop for Removed {
 
 /// The test image inside containerd's `default` namespace, imported from dockerd.
 fn import_image() {
-    if ctr(&["images", "ls", "-q"]).lines().any(|l| l == CTR_IMAGE) {
+    import_image_in(NAMESPACE);
+}
+
+fn import_image_in(namespace: &str) {
+    if ctr_in(namespace, &["images", "ls", "-q"]).lines().any(|l| l == CTR_IMAGE) {
         return;
     }
     let save = format!(
-        "docker -H unix://{DOCKER_SOCKET} save {IMAGE} | ctr -a {CONTAINERD_SOCKET} -n {NAMESPACE} images import -"
+        "docker -H unix://{DOCKER_SOCKET} save {IMAGE} | ctr -a {CONTAINERD_SOCKET} -n {namespace} images import -"
     );
     run("sh", &["-c", &save]);
 }
@@ -164,6 +174,18 @@ fn a_ctr_container_deleted_before_any_lookup_is_still_described() {
     let c = resolver.lookup(&r);
     assert_eq!(c.image.as_deref(), Some(CTR_IMAGE));
     assert_eq!(c.labels.get("team").map(String::as_str), Some("violet"));
+    // A creation in a namespace of its own is fetched from that namespace
+    // (a lookup alone asks only moby, k8s.io and default).
+    import_image_in(OTHER_NAMESPACE);
+    let other = unique_id();
+    ctr_in(OTHER_NAMESPACE, &["run", "--rm", "--label", "team=indigo", CTR_IMAGE, &other, "true"]);
+    let r = ContainerRef { id: other, runtime: Runtime::Containerd, pod_uid: None };
+    assert!(
+        eventually(Duration::from_secs(5), || resolver.lookup(&r).image.is_some()),
+        "a container of namespace {OTHER_NAMESPACE} is not described: {:?}",
+        resolver.stats()
+    );
+    assert_eq!(resolver.lookup(&r).labels.get("team").map(String::as_str), Some("indigo"));
     assert_eq!(resolver.stats().warnings, 0, "{:?}", resolver.stats());
     // (The lookup queues a fetch to a Docker socket that is not there.)
     let c = resolver.lookup(&ContainerRef { id: docker_id, runtime: Runtime::Docker, pod_uid: None });
