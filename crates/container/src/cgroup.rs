@@ -12,6 +12,12 @@
 //! The path is scanned from the leaf up, so a process in a sub-cgroup a
 //! container made for itself (`libpod-<id>.scope/container`, nested
 //! `init.scope`) still belongs to that container.
+//!
+//! containerd (cgroupfs) puts a container at `/<namespace>/<id>`. A bare id
+//! is taken for containerd's only under `default`, `moby` and `k8s.io`; for
+//! any other namespace [`parse_namespaced_path`] needs to be told which
+//! names are containerd's namespaces (the resolver learns them from
+//! containerd), since a directory name alone cannot say so.
 
 use std::fmt;
 
@@ -102,6 +108,22 @@ pub fn parse_cgroup_path(path: &str) -> Option<ContainerRef> {
         }
     }
     None
+}
+
+/// The container a path names as `<namespace>/<id>` (innermost first)
+/// where `is_namespace` says the parent is one of containerd's namespaces:
+/// containerd's cgroupfs layout for namespaces [`parse_cgroup_path`] does
+/// not know.
+pub fn parse_namespaced_path(path: &str, is_namespace: impl Fn(&str) -> bool) -> Option<ContainerRef> {
+    let components: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
+    components.windows(2).rev().find_map(|pair| {
+        let [namespace, id] = pair else { return None };
+        (is_container_id(id) && is_namespace(namespace)).then(|| ContainerRef {
+            id: (*id).to_owned(),
+            runtime: Runtime::Containerd,
+            pod_uid: None,
+        })
+    })
 }
 
 /// The container id and runtime one path component names, given its parent.

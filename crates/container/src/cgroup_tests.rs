@@ -122,6 +122,31 @@ fn containerd_namespaces() {
 }
 
 #[test]
+fn namespaces_containerd_was_asked_about() {
+    let known = |ns: &str| ["buildkit", "tenant-a"].contains(&ns);
+    let want = Some(ContainerRef { id: ID.to_owned(), runtime: Runtime::Containerd, pod_uid: None });
+    for path in [format!("/buildkit/{ID}"), format!("/tenant-a/{ID}/"), format!("/tenant-a/{ID}/init.scope")] {
+        assert_eq!(parse_namespaced_path(&path, known), want, "{path}");
+        assert_eq!(parse_cgroup_path(&path), None, "{path}: a bare id under an unknown parent is refused alone");
+    }
+    // Nested: the innermost container wins.
+    let outer = "a".repeat(64);
+    let got = parse_namespaced_path(&format!("/tenant-a/{outer}/buildkit/{ID}"), known);
+    assert_eq!(got.map(|r| r.id), Some(ID.to_owned()));
+    for path in [
+        format!("/panoptes-test/{ID}"),
+        format!("/buildkit/{}", &ID[..63]),
+        format!("/buildkit/{}", ID.to_ascii_uppercase()),
+        format!("/{ID}"),
+        "/buildkit".to_owned(),
+        "/".to_owned(),
+        String::new(),
+    ] {
+        assert_eq!(parse_namespaced_path(&path, known), None, "{path}");
+    }
+}
+
+#[test]
 fn nerdctl_systemd() {
     expect(&format!("/system.slice/nerdctl-{ID}.scope"), Runtime::Containerd, None);
 }

@@ -2,7 +2,10 @@
 //!
 //! containerd keeps containers per namespace; cgroup paths do not always
 //! say which, so a fetch asks `moby`, `k8s.io` and `default` in turn
-//! (`k8s.io` first for a container in a Kubernetes pod). Pod name,
+//! (`k8s.io` first for a container in a Kubernetes pod), then the other
+//! namespaces the watch has learned (listed when it subscribes, then from
+//! `/namespaces/create` and the namespace of every event; they also let the
+//! resolver take `/<namespace>/<id>` cgroup paths for containers). Pod name,
 //! namespace and uid come from the labels the CRI plugin puts on the
 //! container; the image id is the digest of the image's target. A
 //! subscription to container events keeps the cache true:
@@ -16,11 +19,12 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use containerd_client::events::{ContainerCreate, ContainerDelete};
+use containerd_client::events::{ContainerCreate, ContainerDelete, NamespaceCreate};
 use containerd_client::services::v1::containers_client::ContainersClient;
 use containerd_client::services::v1::events_client::EventsClient;
 use containerd_client::services::v1::images_client::ImagesClient;
-use containerd_client::services::v1::{GetContainerRequest, GetImageRequest, SubscribeRequest};
+use containerd_client::services::v1::namespaces_client::NamespacesClient;
+use containerd_client::services::v1::{GetContainerRequest, GetImageRequest, ListNamespacesRequest, SubscribeRequest};
 use event::Container;
 use prost::Message;
 use tonic::metadata::MetadataValue;
@@ -51,9 +55,12 @@ impl ContainerdApi {
         ContainerdApi { timeout, channel: CachedChannel::new(socket) }
     }
 
-    /// The container `r` from the first namespace that has it.
-    pub async fn fetch(&mut self, r: &ContainerRef) -> Result<Option<Container>, FetchError> {
-        let namespaces = if r.pod_uid.is_some() { POD_NAMESPACES } else { NAMESPACES };
+    /// The container `r` from the first namespace that has it: the usual
+    /// three, then the `learned` others.
+    pub async fn fetch(&mut self, r: &ContainerRef, learned: &[String]) -> Result<Option<Container>, FetchError> {
+        let usual = if r.pod_uid.is_some() { POD_NAMESPACES } else { NAMESPACES };
+        let others = learned.iter().map(String::as_str).filter(|ns| !usual.contains(ns));
+        let namespaces: Vec<&str> = usual.into_iter().chain(others).collect();
         self.fetch_in(r, &namespaces).await
     }
 
@@ -87,7 +94,8 @@ impl ContainerdApi {
         Ok(None)
     }
 
-    /// Follows container creations and deletions until the resolver stops.
+    /// Follows namespace creations and container creations and deletions
+    /// until the resolver stops.
     pub async fn watch(mut self, ctx: Ctx) {
         loop {
             let wait = match self.follow_events(&ctx).await {
@@ -105,17 +113,38 @@ impl ContainerdApi {
         let channel = tokio::time::timeout(self.timeout, self.channel.get())
             .await
             .map_err(|_| FetchError::Timeout(self.timeout))??;
-        let filters = [r#"topic=="/containers/create""#, r#"topic=="/containers/delete""#];
+        let filters =
+            [r#"topic=="/containers/create""#, r#"topic=="/containers/delete""#, r#"topic=="/namespaces/create""#];
         let request = SubscribeRequest { filters: filters.map(str::to_owned).to_vec() };
-        let mut client = EventsClient::new(channel);
+        let mut client = EventsClient::new(channel.clone());
         let mut events = tokio::time::timeout(self.timeout, client.subscribe(request))
             .await
             .map_err(|_| FetchError::Timeout(self.timeout))??
             .into_inner();
+        // Listed after subscribing: a namespace created in between comes as
+        // an event. Without the list the events still count.
+        let mut namespaces = NamespacesClient::new(channel);
+        let listed = namespaces.list(ListNamespacesRequest { filter: String::new() });
+        match tokio::time::timeout(self.timeout, listed).await {
+            Ok(Ok(answer)) => ctx.shared.learn_namespaces(answer.get_ref().namespaces.iter().map(|n| n.name.as_str())),
+            Ok(Err(status)) => tracing::debug!(%status, "containerd namespaces not listed"),
+            Err(_) => tracing::debug!("containerd namespace list timed out"),
+        }
         tracing::debug!("following containerd container events");
         while let Some(envelope) = events.message().await? {
             ctx.succeeded();
+            // A namespace made implicitly (by an image import or a first
+            // container) publishes no `/namespaces/create`: every event
+            // names its namespace.
+            ctx.shared.learn_namespaces([envelope.namespace.as_str()]);
             let Some(any) = envelope.event else { continue };
+            if envelope.topic == "/namespaces/create" {
+                match NamespaceCreate::decode(any.value.as_slice()) {
+                    Ok(created) => ctx.shared.learn_namespaces([created.name.as_str()]),
+                    Err(e) => tracing::debug!(error = %e, topic = %envelope.topic, "undecodable containerd event"),
+                }
+                continue;
+            }
             if envelope.topic == "/containers/create" {
                 match ContainerCreate::decode(any.value.as_slice()) {
                     Ok(_) if envelope.namespace == "moby" => {}

@@ -22,6 +22,6 @@ mod resolver;
 mod stats;
 mod worker;
 
-pub use cgroup::{from_proc_cgroup, parse_cgroup_path, ContainerRef, Runtime};
+pub use cgroup::{from_proc_cgroup, parse_cgroup_path, parse_namespaced_path, ContainerRef, Runtime};
 pub use resolver::{Resolver, ResolverOptions};
 pub use stats::{RuntimeStats, Stats};

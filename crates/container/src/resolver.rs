@@ -9,7 +9,9 @@
 //! de-duplicated request queue, so a dead Docker socket never delays
 //! containerd answers, and a full queue drops requests with a count.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -18,7 +20,7 @@ use event::Container;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::cache::{Cache, Cached};
-use crate::cgroup::{ContainerRef, Runtime};
+use crate::cgroup::{parse_cgroup_path, parse_namespaced_path, ContainerRef, Runtime};
 use crate::metadata::id_only;
 use crate::stats::{bump, Counters, Stats};
 use crate::worker::{self, Backend, Ctx};
@@ -85,13 +87,49 @@ impl ResolverOptions {
 pub(crate) struct Shared {
     cache: Mutex<Cache>,
     pub counters: Counters,
+    /// containerd's namespaces, as its watch learns them.
+    namespaces: Mutex<BTreeSet<String>>,
+    /// Bumped whenever `namespaces` grows.
+    namespaces_version: AtomicU64,
 }
 
 impl Shared {
+    fn new(cache: Cache) -> Shared {
+        Shared {
+            cache: Mutex::new(cache),
+            counters: Counters::default(),
+            namespaces: Mutex::default(),
+            namespaces_version: AtomicU64::new(0),
+        }
+    }
+
     /// The cache; a poisoned lock is still a usable cache (every update to
     /// it is a single map operation).
     pub fn cache(&self) -> MutexGuard<'_, Cache> {
         self.cache.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn namespace_set(&self) -> MutexGuard<'_, BTreeSet<String>> {
+        self.namespaces.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// containerd has these namespaces (a new one bumps the version).
+    pub fn learn_namespaces<'a>(&self, names: impl IntoIterator<Item = &'a str>) {
+        let mut set = self.namespace_set();
+        let mut grew = false;
+        for name in names {
+            if !name.is_empty() && !set.contains(name) {
+                grew |= set.insert(name.to_owned());
+            }
+        }
+        if grew {
+            self.namespaces_version.fetch_add(1, Ordering::Release);
+        }
+    }
+
+    /// containerd's namespaces learned so far.
+    pub fn namespaces(&self) -> Vec<String> {
+        self.namespace_set().iter().cloned().collect()
     }
 }
 
@@ -109,8 +147,7 @@ impl Resolver {
     /// Starts the background thread that talks to the runtimes. Nothing is
     /// asked of a runtime until a lookup names one of its containers.
     pub fn start(opts: ResolverOptions) -> Resolver {
-        let shared =
-            Arc::new(Shared { cache: Mutex::new(Cache::new(opts.cache_capacity)), counters: Counters::default() });
+        let shared = Arc::new(Shared::new(Cache::new(opts.cache_capacity)));
         let capacity = opts.request_queue.max(1);
         let (queues, receivers): (Vec<_>, Vec<_>) = Runtime::ALL.iter().map(|_| mpsc::channel(capacity)).unzip();
         let (stop, stopped) = oneshot::channel();
@@ -157,6 +194,25 @@ impl Resolver {
             }
         }
         id_only(r)
+    }
+
+    /// The container a cgroup path names: one of the shapes
+    /// [`parse_cgroup_path`] knows, or `/<namespace>/<id>` for a namespace
+    /// this host's containerd has (learned by its watch). A `None` may
+    /// become a container when [`Resolver::namespaces_version`] changes.
+    pub fn container_ref(&self, cgroup: &str) -> Option<ContainerRef> {
+        parse_cgroup_path(cgroup).or_else(|| {
+            let set = self.shared.namespace_set();
+            if set.is_empty() {
+                return None;
+            }
+            parse_namespaced_path(cgroup, |ns| set.contains(ns))
+        })
+    }
+
+    /// Changes whenever a containerd namespace is learned.
+    pub fn namespaces_version(&self) -> u64 {
+        self.shared.namespaces_version.load(Ordering::Acquire)
     }
 
     /// Metadata for `id` is being fetched right now (a caller may wait a

@@ -46,10 +46,10 @@ impl Backend {
         }
     }
 
-    async fn fetch(&mut self, r: &ContainerRef) -> Result<Option<Container>, FetchError> {
+    async fn fetch(&mut self, r: &ContainerRef, ctx: &Ctx) -> Result<Option<Container>, FetchError> {
         match self {
             Backend::Docker(api) => api.fetch(r).await,
-            Backend::Containerd(api) => api.fetch(r).await,
+            Backend::Containerd(api) => api.fetch(r, &ctx.shared.namespaces()).await,
             Backend::Cri(api) => api.fetch(r).await,
         }
     }
@@ -141,7 +141,7 @@ pub(crate) async fn run(mut backend: Backend, ctx: Ctx, mut requests: mpsc::Rece
         loop {
             bump(&ctx.shared.counters.of(ctx.runtime).fetches);
             let timeout = ctx.opts.request_timeout;
-            let answer = match tokio::time::timeout(timeout, backend.fetch(&r)).await {
+            let answer = match tokio::time::timeout(timeout, backend.fetch(&r, &ctx)).await {
                 Ok(answer) => answer,
                 Err(_) => Err(FetchError::Timeout(timeout)),
             };

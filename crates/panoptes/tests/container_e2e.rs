@@ -201,3 +201,56 @@ fn dead_runtime_socket_leaves_the_id_and_warns_once() {
     assert_eq!(warn_lines, 1, "{}", out.stderr);
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
 }
+
+/// dockerd's containerd (scripts/dockerd-for-tests.sh).
+const CONTAINERD_SOCKET: &str = "/run/panoptes-test/exec/containerd/containerd.sock";
+
+/// A container started with `ctr` in a containerd namespace of its own
+/// (cgroup `/<namespace>/<id>`, which names no runtime by itself) is a
+/// container in `panoptes run`'s events, with its image and labels.
+#[test]
+fn a_container_in_its_own_containerd_namespace_is_enriched() {
+    if !privileged() || !docker() {
+        return;
+    }
+    let namespace = unique("ns");
+    let ctr = format!("ctr -a {CONTAINERD_SOCKET} -n {namespace}");
+    // Emptied and removed however the test ends (a namespace must be empty
+    // to go).
+    struct Cleanup(String);
+    impl Drop for Cleanup {
+        fn drop(&mut self) {
+            let ctr = &self.0;
+            let script = format!(
+                "{ctr} images ls -q | xargs -r {ctr} images rm; \
+                 {ctr} snapshots ls | awk 'NR > 1 {{print $1}}' | xargs -r -n1 {ctr} snapshots rm; \
+                 {ctr} content ls -q | xargs -r {ctr} content rm; \
+                 ctr -a {CONTAINERD_SOCKET} namespaces rm {}",
+                ctr.rsplit(' ').next().unwrap_or_default()
+            );
+            let _ = Command::new("sh").arg("-c").arg(script).output();
+        }
+    }
+    let _cleanup = Cleanup(ctr.clone());
+    let image = format!("docker.io/{IMAGE}");
+    common::sh(&format!("docker -H unix://{SOCKET} save {IMAGE} | {ctr} images import - >/dev/null"));
+
+    let run = Running::start(&["--events", "process,file", "--no-store", "--containerd-socket", CONTAINERD_SOCKET]);
+    let id = format!("{:0>64}", unique("").trim_start_matches("pn").replace('x', "0"));
+    common::sh(&format!(
+        "{ctr} run --rm --label team=teal {image} {id} sh -c 'echo hi > /tmp/ns-file; /bin/true; sleep 0.2'"
+    ));
+    let out = run.stop();
+
+    let cgroup = format!("/{namespace}/{id}");
+    let mine: Vec<&Value> = out.events.iter().filter(|e| e["process"]["cgroup"] == cgroup.as_str()).collect();
+    assert!(mine.len() >= 4, "events from the container: {}", mine.len());
+    for e in &mine {
+        let c = &e["container"];
+        assert_eq!(c["id"], id.as_str(), "{e}");
+        assert_eq!(c["runtime"], "containerd", "{e}");
+        assert_eq!(c["image"], image.as_str(), "{e}");
+        assert_eq!(c["labels"]["team"], "teal", "{e}");
+    }
+    out.find("file_open", |e| e["file"]["path"] == "/tmp/ns-file" && e["container"]["id"] == id.as_str());
+}

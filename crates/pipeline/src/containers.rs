@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use config::ContainersConfig;
-use container::{parse_cgroup_path, ContainerRef, Resolver, ResolverOptions, Runtime};
+use container::{ContainerRef, Resolver, ResolverOptions, Runtime};
 use event::{Container, Event, Process};
 
 use crate::counters::Counters;
@@ -28,6 +28,10 @@ struct Held {
 pub struct Containers {
     resolver: Resolver,
     parsed: HashMap<String, Option<ContainerRef>>,
+    /// The resolver's containerd namespace version `parsed` was made with
+    /// (a path that named no container may name one under a namespace
+    /// learned since).
+    parsed_version: u64,
     /// How long an event may wait for its container's metadata.
     wait: Duration,
     held: VecDeque<Held>,
@@ -42,7 +46,13 @@ impl Containers {
             crio_socket: cfg.crio_socket.clone(),
             ..ResolverOptions::default()
         });
-        Containers { resolver, parsed: HashMap::new(), wait: cfg.metadata_wait, held: VecDeque::new() }
+        Containers {
+            resolver,
+            parsed: HashMap::new(),
+            parsed_version: 0,
+            wait: cfg.metadata_wait,
+            held: VecDeque::new(),
+        }
     }
 
     /// The event's container metadata is on its way: a fetch is in flight
@@ -91,13 +101,18 @@ impl Containers {
     /// The container of `process`, or `None` on the host.
     pub fn lookup(&mut self, process: &Process) -> Option<Container> {
         let cgroup = process.cgroup.as_deref()?;
+        let version = self.resolver.namespaces_version();
+        if version != self.parsed_version {
+            self.parsed.clear();
+            self.parsed_version = version;
+        }
         let parsed = match self.parsed.get(cgroup) {
             Some(parsed) => parsed.clone(),
             None => {
                 if self.parsed.len() >= PARSE_CACHE {
                     self.parsed.clear();
                 }
-                let parsed = parse_cgroup_path(cgroup);
+                let parsed = self.resolver.container_ref(cgroup);
                 self.parsed.insert(cgroup.to_string(), parsed.clone());
                 parsed
             }
